@@ -1,0 +1,50 @@
+//! The command line, declared with clap derive; doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Generate typed code from the Symphony Messenger SQL schema, and manage that schema.
+#[derive(Debug, Parser)]
+#[command(name = "messenger-gen", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply, roll back, inspect or verify the schema migrations of a database.
+    Migrate(MigrateArgs),
+}
+
+/// `messenger-gen migrate ...`
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// What to do with the migrations.
+    #[command(subcommand)]
+    pub action: MigrateAction,
+    /// The database to migrate, e.g. postgres://postgres@127.0.0.1:5432/app.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Read migrations from this directory (V{n}__{name}.sql, rollbacks in DIR/rollback/)
+    /// instead of the Symphony Messenger schema built into this binary.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub schema: Option<PathBuf>,
+}
+
+/// The migrate actions.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the newest applied migration (runs its script from schema/rollback/).
+    Down,
+    /// List applied and pending migrations.
+    Status,
+    /// Check that every table, index, view, trigger and function of the schema exists;
+    /// exit 1 listing every missing object.
+    Verify,
+}

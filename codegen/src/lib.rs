@@ -1,0 +1,32 @@
+//! `messenger-gen`: the CLI and generator library of Symphony Messenger.
+
+pub mod cli;
+mod commands;
+pub mod db;
+pub mod exit_codes;
+pub mod failure;
+
+use cli::{Cli, Command};
+
+/// Runs a parsed command line and returns the process exit code; errors go to stderr.
+pub fn run(cli: Cli) -> u8 {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return exit_codes::INPUT;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Migrate(args) => commands::migrate::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            failure.exit_code
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! The V1 schema against a real PostgreSQL: objects, idempotency, rollback, verification,
+//! constraints, views and row level security. Each test gets its own database.
+
+use messenger_test_support::TestDb;
+use symphony_messenger::migrate::{self, Migrations, ObjectKind};
+use tokio_postgres::Client;
+
+async fn migrated() -> (TestDb, Client) {
+    let db = TestDb::new().await;
+    let mut client = db.client().await;
+    let applied = migrate::apply(&mut client).await.expect("migrations apply");
+    assert_eq!(
+        applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["V1__symphony_messenger_schema"]
+    );
+    (db, client)
+}
+
+/// Names of `messenger_*` objects of one kind, sorted, read from `pg_catalog`.
+async fn names(client: &Client, sql: &str) -> Vec<String> {
+    let mut names: Vec<String> = client
+        .query(sql, &[])
+        .await
+        .expect("catalog query")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn tables(c: &Client) -> Vec<String> {
+    names(c, "SELECT relname::text FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname LIKE 'messenger%'").await
+}
+async fn indexes(c: &Client) -> Vec<String> {
+    names(c, "SELECT i.relname::text FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname LIKE 'messenger%' AND t.relnamespace = 'public'::regnamespace").await
+}
+async fn views(c: &Client) -> Vec<String> {
+    names(c, "SELECT relname::text FROM pg_class WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace AND relname LIKE 'messenger%'").await
+}
+async fn triggers(c: &Client) -> Vec<String> {
+    names(
+        c,
+        "SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%messenger%'",
+    )
+    .await
+}
+async fn functions(c: &Client) -> Vec<String> {
+    names(c, "SELECT proname::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'messenger%'").await
+}
+async fn types(c: &Client) -> Vec<String> {
+    names(c, "SELECT typname::text FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typname LIKE 'messenger%' AND typtype = 'e'").await
+}
+
+/// Everything of the schema that a re-run could change, as text.
+async fn catalog_fingerprint(c: &Client) -> Vec<String> {
+    names(
+        c,
+        "SELECT 'col ' || attrelid::regclass || '.' || attname || ' ' || format_type(atttypid, atttypmod)
+                || ' ' || attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+                || ' ' || coalesce(col_description(attrelid, attnum), '')
+           FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+          WHERE attrelid::regclass::text LIKE 'messenger%' AND attnum > 0 AND NOT attisdropped
+         UNION ALL SELECT 'idx ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid::regclass::text LIKE 'messenger%'
+         UNION ALL SELECT 'con ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text LIKE 'messenger%'
+         UNION ALL SELECT 'trg ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%messenger%'
+         UNION ALL SELECT 'view ' || c.relname || ' ' || pg_get_viewdef(c.oid) || coalesce(array_to_string(c.reloptions, ','), '') FROM pg_class c WHERE relkind = 'v' AND relname LIKE 'messenger%'
+         UNION ALL SELECT 'fn ' || pg_get_functiondef(p.oid) FROM pg_proc p WHERE proname LIKE 'messenger%'
+         UNION ALL SELECT 'rel ' || relname || ' rls=' || relrowsecurity || ' ' || coalesce(obj_description(oid, 'pg_class'), '') FROM pg_class WHERE relname LIKE 'messenger%'
+         UNION ALL SELECT 'enum ' || enumlabel FROM pg_enum WHERE enumtypid = 'messenger_message_status'::regtype",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() {
+    let (_db, mut client) = migrated().await;
+
+    assert_eq!(
+        tables(&client).await,
+        [
+            "messenger_failed_messages",
+            "messenger_messages",
+            "messenger_schedules",
+            "messenger_transports"
+        ]
+    );
+    assert_eq!(
+        indexes(&client).await,
+        [
+            "idx_messenger_failed_messages_created_at",
+            "idx_messenger_failed_messages_message_id",
+            "idx_messenger_failed_messages_transport_failed_at",
+            "idx_messenger_messages_created_at",
+            "idx_messenger_messages_dequeue",
+            "idx_messenger_messages_lock_expiry",
+            "idx_messenger_messages_processed_at",
+            "idx_messenger_messages_scheduled_at",
+            "idx_messenger_messages_status",
+            "idx_messenger_schedules_enabled_next_run_at",
+            "idx_messenger_schedules_next_run_at",
+            "messenger_failed_messages_pkey",
+            "messenger_messages_pkey",
+            "messenger_schedules_pkey",
+            "messenger_transports_pkey",
+            "uq_messenger_messages_idempotency",
+            "uq_messenger_transports_name",
+        ]
+    );
+    assert_eq!(
+        views(&client).await,
+        [
+            "messenger_failed_summary",
+            "messenger_queue_depth",
+            "messenger_schedules_summary"
+        ]
+    );
+    assert_eq!(
+        triggers(&client).await,
+        [
+            "trg_messenger_messages_updated_at",
+            "trg_messenger_schedules_updated_at",
+            "trg_messenger_transports_updated_at"
+        ]
+    );
+    assert_eq!(functions(&client).await, ["messenger_set_updated_at"]);
+    assert_eq!(types(&client).await, ["messenger_message_status"]);
+
+    // Every table, column and view is documented.
+    let undocumented = names(
+        &client,
+        "SELECT c.relname || coalesce('.' || a.attname, '')
+           FROM pg_class c LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE c.relkind IN ('r', 'v') AND c.relname LIKE 'messenger%'
+            AND (CASE WHEN a.attname IS NULL THEN obj_description(c.oid, 'pg_class')
+                      ELSE col_description(c.oid, a.attnum) END) IS NULL",
+    )
+    .await;
+    assert!(
+        undocumented.is_empty(),
+        "missing COMMENTs: {undocumented:?}"
+    );
+
+    let before = catalog_fingerprint(&client).await;
+    assert!(before.len() > 80, "fingerprint too small: {}", before.len());
+    // refinery does not re-run an applied version ...
+    assert!(migrate::apply(&mut client).await.unwrap().is_empty());
+    // ... and the SQL itself is idempotent when run again by hand.
+    let migrations = Migrations::embedded();
+    let (_, sql) = migrations.sql().next().expect("one migration");
+    client
+        .batch_execute(sql)
+        .await
+        .expect("second run succeeds");
+    assert_eq!(catalog_fingerprint(&client).await, before);
+    assert!(migrate::verify(&client).await.unwrap().is_complete());
+}
+
+#[tokio::test]
+async fn up_down_up_leaves_nothing_after_down() {
+    let (_db, mut client) = migrated().await;
+    let rolled = migrate::rollback_latest(&mut client).await.unwrap();
+    assert_eq!(rolled.map(|id| id.version), Some(1));
+
+    let leftovers = names(
+        &client,
+        "SELECT 'class ' || relname FROM pg_class WHERE relname LIKE '%messenger%'
+         UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typname LIKE '%messenger%'
+         UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proname LIKE '%messenger%'
+         UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgname LIKE '%messenger%'
+         UNION ALL SELECT 'constraint ' || conname FROM pg_constraint WHERE conname LIKE '%messenger%'",
+    )
+    .await;
+    assert!(leftovers.is_empty(), "left behind by down: {leftovers:?}");
+    let status = migrate::status(&mut client).await.unwrap();
+    assert!(status.applied.is_empty());
+    assert_eq!(status.pending.len(), 1);
+    assert_eq!(migrate::rollback_latest(&mut client).await.unwrap(), None);
+
+    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 1);
+    assert!(migrate::verify(&client).await.unwrap().is_complete());
+}
+
+#[tokio::test]
+async fn verify_names_a_dropped_index_and_a_dropped_view() {
+    let (_db, client) = migrated().await;
+    let report = migrate::verify(&client).await.unwrap();
+    assert!(report.is_complete(), "{:?}", report.missing());
+    assert_eq!(report.checks.len(), migrate::expected_objects().len());
+
+    client
+        .batch_execute(
+            "DROP INDEX idx_messenger_messages_lock_expiry; DROP VIEW messenger_failed_summary;",
+        )
+        .await
+        .unwrap();
+    let missing: Vec<(ObjectKind, &str)> = migrate::verify(&client)
+        .await
+        .unwrap()
+        .missing()
+        .into_iter()
+        .map(|o| (o.kind, o.name))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            (ObjectKind::Index, "idx_messenger_messages_lock_expiry"),
+            (ObjectKind::View, "messenger_failed_summary")
+        ]
+    );
+
+    client
+        .batch_execute("ALTER TABLE messenger_schedules DISABLE ROW LEVEL SECURITY")
+        .await
+        .unwrap();
+    let missing = migrate::verify(&client).await.unwrap().missing();
+    assert!(
+        missing
+            .iter()
+            .any(|o| o.kind == ObjectKind::RowLevelSecurity && o.name == "messenger_schedules")
+    );
+}
+
+async fn insert_error(client: &Client, sql: &str) -> String {
+    client
+        .batch_execute(sql)
+        .await
+        .expect_err(sql)
+        .as_db_error()
+        .map(|e| e.message().to_owned())
+        .expect("a database error")
+}
+
+#[tokio::test]
+async fn constraints_reject_bad_rows_and_updated_at_moves() {
+    let (_db, client) = migrated().await;
+    for priority in [0, 11] {
+        let err = insert_error(&client, &format!(
+            "INSERT INTO messenger_messages (transport_name, body, priority) VALUES ('email', '{{}}', {priority})"
+        ))
+        .await;
+        assert!(err.contains("messenger_messages_priority_check"), "{err}");
+    }
+    for priority in [1, 10] {
+        client
+            .batch_execute(&format!(
+                "INSERT INTO messenger_messages (transport_name, body, priority) VALUES ('email', '{{}}', {priority})"
+            ))
+            .await
+            .unwrap();
+    }
+    let err = insert_error(
+        &client,
+        "INSERT INTO messenger_messages (transport_name, body, status) VALUES ('email', '{}', 'lost')",
+    )
+    .await;
+    assert!(err.contains("invalid input value for enum"), "{err}");
+
+    let keyed = "INSERT INTO messenger_messages (transport_name, body, idempotency_key) VALUES ('email', '{}', 'k-1')";
+    client.batch_execute(keyed).await.unwrap();
+    let err = insert_error(&client, keyed).await;
+    assert!(err.contains("uq_messenger_messages_idempotency"), "{err}");
+    // The same key on another transport, and any number of NULL keys, are fine.
+    client
+        .batch_execute(
+            "INSERT INTO messenger_messages (transport_name, body, idempotency_key) VALUES ('sms', '{}', 'k-1');
+             INSERT INTO messenger_messages (transport_name, body) VALUES ('email', '{}'), ('email', '{}'), ('email', '{}');",
+        )
+        .await
+        .unwrap();
+    let null_keys: i64 = client
+        .query_one(
+            "SELECT count(*) FROM messenger_messages WHERE idempotency_key IS NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(null_keys, 5);
+
+    let row = client
+        .query_one(
+            "WITH before AS (SELECT id, updated_at FROM messenger_messages WHERE idempotency_key = 'k-1' AND transport_name = 'email')
+             UPDATE messenger_messages m SET queue_name = 'other' FROM before
+              WHERE m.id = before.id RETURNING before.updated_at < m.updated_at",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "updated_at did not move on UPDATE");
+}
+
+#[tokio::test]
+async fn views_aggregate_a_known_data_set() {
+    let (_db, client) = migrated().await;
+    client
+        .batch_execute(
+            "INSERT INTO messenger_messages (transport_name, queue_name, body, status, available_at, locked_by, lock_expires_at) VALUES
+               ('email', 'default', '{}', 'pending',    '2030-01-02T00:00:00Z', NULL, NULL),
+               ('email', 'default', '{}', 'pending',    '2030-01-01T00:00:00Z', NULL, NULL),
+               ('email', 'default', '{}', 'processing', '2030-01-01T00:00:00Z', 'w1', now() + interval '1 minute'),
+               ('email', 'default', '{}', 'completed',  '2030-01-01T00:00:00Z', NULL, NULL),
+               ('email', 'bulk',    '{}', 'failed',     '2030-01-01T00:00:00Z', NULL, NULL),
+               ('sms',   'default', '{}', 'completed',  '2030-01-01T00:00:00Z', NULL, NULL);
+             INSERT INTO messenger_failed_messages (transport_name, body, error_message, error_class, failed_at) VALUES
+               ('email', '{}', 'boom', 'Timeout', '2030-01-01T00:00:00Z'),
+               ('email', '{}', 'boom', 'Timeout', '2030-01-03T00:00:00Z'),
+               ('email', '{}', 'bad',  NULL,      '2030-01-02T00:00:00Z'),
+               ('sms',   '{}', 'no',   'Refused', '2030-01-05T00:00:00Z');
+             INSERT INTO messenger_schedules (name, transport_name, message_type, schedule_type, interval_seconds, next_run_at, enabled) VALUES
+               ('a', 'email', 'digest', 'interval', 60, now() - interval '1 hour', true),
+               ('b', 'email', 'digest', 'interval', 60, '2031-01-01T00:00:00Z', true),
+               ('c', 'email', 'digest', 'interval', 60, now() - interval '1 hour', false);
+             INSERT INTO messenger_schedules (name, transport_name, message_type, schedule_type, cron_expression, next_run_at) VALUES
+               ('d', 'sms', 'report', 'cron', '0 * * * *', '2032-01-01T00:00:00Z');",
+        )
+        .await
+        .unwrap();
+
+    let depth: Vec<String> = client
+        .query(
+            "SELECT concat_ws(' ', transport_name, queue_name, pending_count, processing_count, completed_count,
+                    failed_count, total_count, to_char(oldest_pending_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
+               FROM messenger_queue_depth ORDER BY transport_name, queue_name",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        depth,
+        [
+            "email bulk 0 0 0 1 1",
+            "email default 2 1 1 0 4 2030-01-01",
+            "sms default 0 0 1 0 1"
+        ]
+    );
+
+    let failed: Vec<String> = client
+        .query(
+            "SELECT concat_ws(' ', transport_name, coalesce(error_class, '-'), failure_count,
+                    to_char(first_failed_at AT TIME ZONE 'UTC', 'MM-DD'), to_char(last_failed_at AT TIME ZONE 'UTC', 'MM-DD'))
+               FROM messenger_failed_summary ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "email - 1 01-02 01-02",
+            "email Timeout 2 01-01 01-03",
+            "sms Refused 1 01-05 01-05"
+        ]
+    );
+
+    let schedules: Vec<String> = client
+        .query(
+            "SELECT concat_ws(' ', transport_name, schedule_type, schedule_count, enabled_count, overdue_count,
+                    CASE WHEN next_run_at < now() THEN 'past' ELSE to_char(next_run_at AT TIME ZONE 'UTC', 'YYYY') END)
+               FROM messenger_schedules_summary ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        schedules,
+        ["email interval 3 2 1 past", "sms cron 1 1 0 2032"]
+    );
+}
+
+#[tokio::test]
+async fn supabase_anon_and_authenticated_see_and_write_nothing() {
+    let (_db, client) = migrated().await;
+    // Roles as Supabase creates them (cluster-wide, so created only when absent; concurrent
+    // tests may race to create them, which is harmless).
+    for role in ["anon", "authenticated"] {
+        let _ = client
+            .batch_execute(&format!(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}')
+                 THEN CREATE ROLE {role} NOLOGIN NOINHERIT; END IF; END $$"
+            ))
+            .await;
+    }
+    // Supabase's default privileges in `public`.
+    client
+        .batch_execute(
+            "GRANT USAGE ON SCHEMA public TO anon, authenticated;
+             GRANT ALL ON ALL TABLES IN SCHEMA public TO anon, authenticated;
+             GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO anon, authenticated;
+             INSERT INTO messenger_messages (transport_name, body) VALUES ('email', '{}');
+             INSERT INTO messenger_failed_messages (transport_name, body, error_message) VALUES ('email', '{}', 'x');
+             INSERT INTO messenger_transports (name) VALUES ('email');
+             INSERT INTO messenger_schedules (name, transport_name, message_type, schedule_type, run_at)
+                  VALUES ('once', 'email', 'x', 'once', now());",
+        )
+        .await
+        .unwrap();
+
+    for role in ["anon", "authenticated"] {
+        client
+            .batch_execute(&format!("SET ROLE {role}"))
+            .await
+            .unwrap();
+        for relation in migrate::TABLES.iter().chain(&[
+            "messenger_queue_depth",
+            "messenger_failed_summary",
+            "messenger_schedules_summary",
+        ]) {
+            let count: i64 = client
+                .query_one(&format!("SELECT count(*) FROM {relation}"), &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(count, 0, "{role} reads rows of {relation}");
+        }
+        let err = insert_error(
+            &client,
+            "INSERT INTO messenger_messages (transport_name, body) VALUES ('email', '{}')",
+        )
+        .await;
+        assert!(err.contains("row-level security"), "{role}: {err}");
+        let err = insert_error(
+            &client,
+            "INSERT INTO messenger_transports (name) VALUES ('evil')",
+        )
+        .await;
+        assert!(err.contains("row-level security"), "{role}: {err}");
+        client.batch_execute("RESET ROLE").await.unwrap();
+    }
+    let total: i64 = client
+        .query_one("SELECT count(*) FROM messenger_messages", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(total, 1, "the owner still sees its row");
+}
