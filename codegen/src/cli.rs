@@ -16,8 +16,27 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Generate everything under the output directory (all files or none).
+    Generate(GenerateArgs),
+    /// Exit 1 with a unified diff when the output directory is stale, 0 when it is fresh.
+    Check(GenerateArgs),
     /// Apply, roll back, inspect or verify the schema migrations of a database.
     Migrate(MigrateArgs),
+}
+
+/// Options of `generate` and `check`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Generate against a scratch database created (and dropped) on this server. Without it,
+    /// a throw-away cluster is started from the local PostgreSQL binaries.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The configuration file (default: messenger-gen.toml in the working directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Treat warnings as errors (exit 2, nothing written).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// `messenger-gen migrate ...`

@@ -25,6 +25,14 @@ pub async fn connect(url: &str) -> Result<Client, Failure> {
     Ok(client)
 }
 
+/// The most useful text of a PostgreSQL error: the server's message when there is one.
+pub fn error_text(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => err.to_string(),
+    }
+}
+
 /// `url` with any password replaced by `***`, for messages.
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {

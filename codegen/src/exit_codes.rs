@@ -8,3 +8,5 @@ pub const DIFFERENCE: u8 = 1;
 pub const INPUT: u8 = 2;
 /// The database could not be reached.
 pub const DATABASE_UNREACHABLE: u8 = 3;
+/// Interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;

@@ -2,9 +2,17 @@
 
 pub mod cli;
 mod commands;
+pub mod config;
+pub mod database;
 pub mod db;
 pub mod exit_codes;
 pub mod failure;
+pub mod introspect;
+pub mod lint;
+pub mod load;
+pub mod pipeline;
+pub mod rust_queries;
+pub mod write;
 
 use cli::{Cli, Command};
 
@@ -19,6 +27,8 @@ pub fn run(cli: Cli) -> u8 {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Generate(args) => commands::generate::generate(args).await,
+            Command::Check(args) => commands::generate::check(args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
         }
     });

@@ -1,0 +1,97 @@
+//! `messenger-gen.toml`: where the inputs are, where output goes, and Rust type settings.
+//! Every key is optional; this repository needs no file.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::failure::Failure;
+
+/// The configuration file looked for in the working directory when `--config` is not given.
+pub const DEFAULT_FILE: &str = "messenger-gen.toml";
+
+/// Resolved configuration; relative paths are relative to the config file's directory
+/// (or the working directory when there is no file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// The migrations directory (refinery `V{n}__{name}.sql`).
+    pub schema: PathBuf,
+    /// The annotated queries directory (cornucopia syntax).
+    pub queries: PathBuf,
+    /// The output directory, written only by `messenger-gen generate`.
+    pub output: PathBuf,
+    /// Settings of the generated Rust query crate.
+    pub rust: RustConfig,
+}
+
+/// Settings of the generated Rust query crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RustConfig {
+    /// The package name of the generated crate.
+    pub crate_name: String,
+    /// Its directory, relative to the output directory.
+    pub dir: PathBuf,
+    /// Type mappings and derives, passed to cornucopia as its `[types]` table.
+    pub types: Option<toml::Table>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            schema: "schema".into(),
+            queries: "queries".into(),
+            output: "generated".into(),
+            rust: RustConfig::default(),
+        }
+    }
+}
+
+impl Default for RustConfig {
+    fn default() -> RustConfig {
+        RustConfig {
+            crate_name: "messenger-queries".into(),
+            dir: "queries".into(),
+            types: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `file`, or `messenger-gen.toml` in the working directory if present, or defaults.
+    pub fn load(file: Option<&Path>) -> Result<Config, Failure> {
+        let path = match file {
+            Some(path) => path.to_path_buf(),
+            None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
+            None => return Ok(Config::default()),
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for dir in [&mut config.schema, &mut config.queries, &mut config.output] {
+            if dir.is_relative() {
+                *dir = base.join(&*dir);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The directory of the generated Rust crate.
+    pub fn rust_dir(&self) -> PathBuf {
+        self.output.join(&self.rust.dir)
+    }
+
+    /// cornucopia's `Types` from `[rust.types]`.
+    pub fn cornucopia_types(&self) -> Result<cornucopia::config::Types, Failure> {
+        match &self.rust.types {
+            None => Ok(cornucopia::config::Types::default()),
+            Some(table) => table
+                .clone()
+                .try_into()
+                .map_err(|e| Failure::input(format!("[rust.types]: {e}"))),
+        }
+    }
+}

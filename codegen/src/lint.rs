@@ -1,0 +1,60 @@
+//! Lints on the queries, reported as warnings (`--deny-warnings` makes them errors).
+
+use std::path::Path;
+
+use tokio_postgres::Client;
+
+use crate::introspect;
+use crate::load::queries::{NOT_NULL_MARKER, QuerySource};
+
+/// A warning about the inputs, with the place it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// `file:line` of what the warning is about.
+    pub location: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "warning: {}: {}", self.location, self.message)
+    }
+}
+
+/// Warns about every result column that reads a nullable table column without `?`.
+///
+/// cornucopia trusts the annotation: an unmarked column that turns out NULL fails at run time
+/// while reading the row, after the statement (say, a claim) has already committed.
+pub async fn nullable_columns(
+    client: &Client,
+    queries: &[QuerySource],
+    shown_root: &Path,
+) -> Result<Vec<Warning>, tokio_postgres::Error> {
+    let mut warnings = Vec::new();
+    for query in queries {
+        for column in introspect::result_columns(client, &query.sql).await? {
+            if !column.nullable_in_catalog
+                || query.nullable.contains(&column.name)
+                || query.not_null.contains(&column.name)
+            {
+                continue;
+            }
+            let file = query.file.strip_prefix(shown_root).unwrap_or(&query.file);
+            warnings.push(Warning {
+                location: format!("{}:{}", file.display(), query.line),
+                message: format!(
+                    "query `{}` selects `{}` from the nullable column {} without `?`; \
+                     mark it `{}?` in the annotation, or, when the query guarantees a value, \
+                     add `-- {NOT_NULL_MARKER}{})` to the query",
+                    query.name,
+                    column.name,
+                    column.source.as_deref().unwrap_or("?"),
+                    column.name,
+                    column.name
+                ),
+            });
+        }
+    }
+    Ok(warnings)
+}

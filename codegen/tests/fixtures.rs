@@ -1,0 +1,94 @@
+//! Fixture directories (`tests/fixtures/<case>/{schema,queries}`) run through the real binary
+//! against a real PostgreSQL. `ok_*` cases snapshot the whole generated tree; `err_*` and
+//! `warn_*` cases snapshot the rendered diagnostics (no colour, paths relative to the case).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use messenger_test_support::server_url;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Runs `messenger-gen <args>` in a temp copy of the fixture; returns the copy and the output.
+fn run_case(case: &Path, args: &[&str]) -> (tempfile::TempDir, Output) {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(case, work.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_messenger-gen"))
+        .args(args)
+        .env("DATABASE_URL", server_url())
+        .env("NO_COLOR", "1")
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    (work, output)
+}
+
+fn tree(dir: &Path) -> String {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            if entry.file_type().unwrap().is_dir() {
+                walk(root, &entry.path(), out);
+            } else {
+                let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
+                out.push((rel, std::fs::read_to_string(entry.path()).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files
+        .into_iter()
+        .map(|(path, text)| format!("==> {} <==\n{text}", path.display()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn fixtures() {
+    insta::glob!("fixtures/*", |case| {
+        let name = case.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.starts_with("ok_") {
+            let (work, out) = run_case(case, &["generate", "--deny-warnings"]);
+            assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+            insta::assert_snapshot!(format!("{name}_tree"), tree(&work.path().join("generated")));
+        } else if name.starts_with("err_") {
+            let (work, out) = run_case(case, &["generate"]);
+            assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stderr));
+            assert!(
+                !work.path().join("generated").exists(),
+                "{name}: a failed generate wrote output"
+            );
+            insta::assert_snapshot!(format!("{name}_stderr"), text(&out.stderr));
+        } else if name.starts_with("warn_") {
+            let (work, out) = run_case(case, &["generate"]);
+            assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+            assert!(work.path().join("generated").exists());
+            let (work, denied) = run_case(case, &["generate", "--deny-warnings"]);
+            assert_eq!(denied.status.code(), Some(2));
+            assert!(!work.path().join("generated").exists());
+            insta::assert_snapshot!(format!("{name}_stderr"), text(&denied.stderr));
+        } else {
+            panic!("fixture {name} must start with ok_, err_ or warn_");
+        }
+    });
+}
