@@ -10,6 +10,7 @@ pub mod failure;
 pub mod introspect;
 pub mod lint;
 pub mod load;
+pub mod model;
 pub mod pipeline;
 pub mod rust_queries;
 pub mod write;
