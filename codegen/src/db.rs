@@ -16,7 +16,11 @@ pub async fn connect(url: &str) -> Result<Client, Failure> {
     let (client, connection) = config.connect(NoTls).await.map_err(|err| {
         Failure::new(
             exit_codes::DATABASE_UNREACHABLE,
-            format!("cannot connect to PostgreSQL at {}: {err}", redact(url)),
+            format!(
+                "cannot connect to PostgreSQL at {}: {}",
+                redact(url),
+                error_text(&err)
+            ),
         )
     })?;
     tokio::spawn(async move {

@@ -24,6 +24,33 @@ pub struct ScratchDatabase {
     cluster: Option<Cluster>,
 }
 
+/// Connects to a freshly started cluster, retrying while it reports "starting up" (the socket
+/// exists a moment before the server accepts sessions).
+async fn connect_when_started(url: &str) -> Result<Client, Failure> {
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| Failure::input(format!("invalid cluster URL: {e}")))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, connection)) => {
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                return Ok(client);
+            }
+            Err(err)
+                if err.code() == Some(&tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW)
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            // Renders the failure (exit 3, URL named) the same way as any other server.
+            Err(_) => return db::connect(url).await,
+        }
+    }
+}
+
 impl ScratchDatabase {
     /// Creates the scratch database on `server_url`, or, without one, on a throw-away cluster.
     pub async fn create(server_url: Option<&str>) -> Result<ScratchDatabase, Failure> {
@@ -52,7 +79,11 @@ impl ScratchDatabase {
                 (Some(cluster), url)
             }
         };
-        let admin = db::connect(&server_url).await?;
+        let admin = if cluster.is_some() {
+            connect_when_started(&server_url).await?
+        } else {
+            db::connect(&server_url).await?
+        };
         let name = format!(
             "messenger_gen_{}_{}_{}",
             std::process::id(),

@@ -1,0 +1,307 @@
+//! `generate` / `check` on this repository's own inputs, in temp copies, against a real
+//! PostgreSQL: freshness, staleness with a diff, all-or-nothing writes, the zero-config
+//! throw-away cluster and Ctrl-C clean-up.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use messenger_test_support::server_url;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A temp copy of the repository's inputs and committed output.
+fn project_copy() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    for dir in ["schema", "queries", "generated"] {
+        copy_dir(&repo_root().join(dir), &work.path().join(dir));
+    }
+    work
+}
+
+fn messenger_gen(dir: &Path, args: &[&str], url: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_messenger-gen"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL");
+    if let Some(url) = url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file below `dir` with its bytes, sorted by path.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push((
+                    path.strip_prefix(root).unwrap().into(),
+                    std::fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn check_passes_on_the_committed_tree() {
+    let out = messenger_gen(&repo_root(), &["check"], Some(&server_url()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "generated/ is stale; run `cargo run -p messenger-gen -- generate`:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "generated is up to date\n");
+}
+
+#[test]
+fn check_fails_with_a_diff_after_a_query_changes() {
+    let work = project_copy();
+    let file = work.path().join("queries/transports.sql");
+    let mut sql = std::fs::read_to_string(&file).unwrap();
+    sql.push_str("\n--! count_transports\n--- How many transports there are.\nSELECT count(*) AS n FROM messenger_transports;\n");
+    std::fs::write(&file, sql).unwrap();
+
+    let out = messenger_gen(work.path(), &["check"], Some(&server_url()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let diff = text(&out.stdout);
+    assert!(
+        diff.contains("--- a/generated/queries/src/queries/transports.rs\n+++ b/generated/queries/src/queries/transports.rs\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("+pub fn count_transports()"), "{diff}");
+    assert!(text(&out.stderr).contains("generated is stale"));
+
+    // generate then makes check pass again.
+    let generate = messenger_gen(work.path(), &["generate"], Some(&server_url()));
+    assert_eq!(
+        generate.status.code(),
+        Some(0),
+        "{}",
+        text(&generate.stderr)
+    );
+    assert_eq!(
+        messenger_gen(work.path(), &["check"], Some(&server_url()))
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn generate_after_a_broken_query_leaves_generated_untouched() {
+    let work = project_copy();
+    let before = snapshot(&work.path().join("generated"));
+    std::fs::write(
+        work.path().join("queries/broken.sql"),
+        "--! broken\nSELECT no_such_column FROM messenger_messages;\n",
+    )
+    .unwrap();
+    let out = messenger_gen(work.path(), &["generate"], Some(&server_url()));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("[queries/broken.sql:2:8]"), "{stderr}");
+    assert!(
+        stderr.contains("column \"no_such_column\" does not exist"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&work.path().join("generated")), before);
+    let leftovers: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging directories left: {leftovers:?}"
+    );
+}
+
+/// A directory for TMPDIR that the `postgres` user can traverse (the cluster lives in it).
+fn shared_tmp() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[test]
+fn without_a_url_a_throw_away_cluster_is_used_and_removed() {
+    let work = project_copy();
+    let tmp = shared_tmp();
+    let out = Command::new(env!("CARGO_BIN_EXE_messenger-gen"))
+        .arg("check")
+        .current_dir(work.path())
+        .env_remove("DATABASE_URL")
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "cluster directory left behind: {left:?}");
+    assert!(cluster_processes(tmp.path()).is_empty());
+}
+
+/// PIDs of processes whose command line mentions `dir`.
+fn cluster_processes(dir: &Path) -> Vec<u32> {
+    let needle = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmd| String::from_utf8_lossy(&cmd).contains(&needle))
+        })
+        .collect()
+}
+
+/// Starts `check` on inputs whose migration sleeps, waits until `ready` says the database
+/// work has begun, sends SIGINT, and returns the exit code and the process id.
+fn interrupt_during_migration(
+    work: &Path,
+    url: Option<&str>,
+    tmp: &Path,
+    ready: impl Fn() -> bool,
+) -> (Option<i32>, u32) {
+    std::fs::write(work.join("schema/V99__slow.sql"), "SELECT pg_sleep(60);").unwrap();
+    std::fs::write(work.join("schema/rollback/V99__slow.sql"), "SELECT 1;").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_messenger-gen"));
+    cmd.arg("check")
+        .current_dir(work)
+        .env_remove("DATABASE_URL")
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(url) = url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "the migration never started");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "messenger-gen exited early"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    #[allow(unsafe_code)]
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), child.id());
+        }
+        assert!(Instant::now() < deadline, "messenger-gen ignored SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_and_removes_the_throw_away_cluster() {
+    let work = project_copy();
+    let tmp = shared_tmp();
+    let tmp_path = tmp.path().to_path_buf();
+    // Ready once the server's socket exists; the sleep in interrupt_during_migration then
+    // lets the (fast) V1 migration finish, so the signal lands during V99's pg_sleep.
+    let (code, _) = interrupt_during_migration(work.path(), None, tmp.path(), || {
+        std::fs::read_dir(&tmp_path).unwrap().any(|cluster| {
+            std::fs::read_dir(cluster.unwrap().path()).is_ok_and(|mut files| {
+                files.any(|f| {
+                    f.unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with(".s.PGSQL")
+                })
+            })
+        })
+    });
+    assert_eq!(code, Some(130));
+    assert!(
+        cluster_processes(tmp.path()).is_empty(),
+        "the cluster still runs"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "cluster directory left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_drops_the_scratch_database() {
+    let admin = messenger_test_support::connect(&server_url()).await;
+    let work = project_copy();
+    let tmp = shared_tmp();
+    let sleeping = || {
+        let admin = &admin;
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async {
+                admin
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity
+                          WHERE datname LIKE 'messenger_gen_%' AND query LIKE '%pg_sleep(60)%'",
+                        &[],
+                    )
+                    .await
+                    .unwrap()
+                    .get::<_, i64>(0)
+                    > 0
+            })
+        })
+    };
+    let (code, pid) =
+        interrupt_during_migration(work.path(), Some(&server_url()), tmp.path(), sleeping);
+    assert_eq!(code, Some(130));
+    assert!(!sleeping(), "the migration still runs");
+    // Scratch databases are named messenger_gen_<pid>_<n>_<nanos>.
+    let left: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+            &[&format!("messenger_gen_{pid}_%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "a scratch database was left behind");
+}
