@@ -11,7 +11,7 @@ async fn migrated() -> (TestDb, Client) {
     let applied = migrate::apply(&mut client).await.expect("migrations apply");
     assert_eq!(
         applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["V1__symphony_messenger_schema"]
+        ["V1__symphony_messenger_schema", "V2__message_types"]
     );
     (db, client)
 }
@@ -160,6 +160,21 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
 async fn up_down_up_leaves_nothing_after_down() {
     let (_db, mut client) = migrated().await;
     let rolled = migrate::rollback_latest(&mut client).await.unwrap();
+    assert_eq!(rolled.map(|id| id.version), Some(2));
+    let payload_types: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = to_regnamespace('messenger_payloads')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(payload_types, 0, "V2's rollback left message types behind");
+    assert!(
+        migrate::verify(&client).await.unwrap().is_complete(),
+        "V1 survives V2's rollback"
+    );
+    let rolled = migrate::rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(1));
 
     let leftovers = names(
@@ -174,10 +189,10 @@ async fn up_down_up_leaves_nothing_after_down() {
     assert!(leftovers.is_empty(), "left behind by down: {leftovers:?}");
     let status = migrate::status(&mut client).await.unwrap();
     assert!(status.applied.is_empty());
-    assert_eq!(status.pending.len(), 1);
+    assert_eq!(status.pending.len(), 2);
     assert_eq!(migrate::rollback_latest(&mut client).await.unwrap(), None);
 
-    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 1);
+    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 2);
     assert!(migrate::verify(&client).await.unwrap().is_complete());
 }
 
@@ -398,7 +413,7 @@ async fn supabase_anon_and_authenticated_see_and_write_nothing() {
              GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO anon, authenticated;
              INSERT INTO messenger_messages (transport_name, body) VALUES ('email', '{}');
              INSERT INTO messenger_failed_messages (transport_name, body, error_message) VALUES ('email', '{}', 'x');
-             INSERT INTO messenger_transports (name) VALUES ('email');
+             INSERT INTO messenger_transports (name) VALUES ('audit');
              INSERT INTO messenger_schedules (name, transport_name, message_type, schedule_type, run_at)
                   VALUES ('once', 'email', 'x', 'once', now());",
         )

@@ -1,10 +1,12 @@
 //! `messenger-gen`: the CLI and generator library of Symphony Messenger.
 
+pub mod checks;
 pub mod cli;
 mod commands;
 pub mod config;
 pub mod database;
 pub mod db;
+pub mod emit;
 pub mod exit_codes;
 pub mod failure;
 pub mod introspect;

@@ -10,6 +10,7 @@ use crate::load;
 use crate::rust_queries;
 use crate::write::FileMap;
 use crate::{db, exit_codes};
+use crate::{emit, introspect};
 
 /// Everything `generate` would write, and the warnings found on the way.
 #[derive(Debug)]
@@ -75,8 +76,15 @@ async fn generate_in(
     .map_err(|e| Failure::input(format!("query generation panicked: {e}")))?;
     files.extend_under(&config.rust.dir, crate_files?);
 
-    let warnings = lint::nullable_columns(&client, queries, std::path::Path::new(""))
+    let (catalog, mut warnings) = introspect::catalog::read(&client)
         .await
-        .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?;
+        .map_err(|e| Failure::input(e.to_string()))?;
+    files.extend_under(std::path::Path::new(""), emit::emit_all(&catalog));
+
+    warnings.extend(
+        lint::nullable_columns(&client, queries, std::path::Path::new(""))
+            .await
+            .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?,
+    );
     Ok(Generated { files, warnings })
 }

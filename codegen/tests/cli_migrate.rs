@@ -24,7 +24,10 @@ async fn up_verify_status_down_round_trip() {
 
     let up = messenger_gen(&["migrate", "up"], url);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
-    assert_eq!(text(&up.stdout), "applied V1__symphony_messenger_schema\n");
+    assert_eq!(
+        text(&up.stdout),
+        "applied V1__symphony_messenger_schema\napplied V2__message_types\n"
+    );
 
     let verify = messenger_gen(&["migrate", "verify"], url);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
@@ -40,11 +43,13 @@ async fn up_verify_status_down_round_trip() {
     let status = messenger_gen(&["migrate", "status"], url);
     assert_eq!(
         text(&status.stdout),
-        "applied  V1__symphony_messenger_schema\n"
+        "applied  V1__symphony_messenger_schema\napplied  V2__message_types\n"
     );
 
     let down = messenger_gen(&["migrate", "down"], url);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    assert_eq!(text(&down.stdout), "rolled back V2__message_types\n");
+    let down = messenger_gen(&["migrate", "down"], url);
     assert_eq!(
         text(&down.stdout),
         "rolled back V1__symphony_messenger_schema\n"
@@ -52,7 +57,7 @@ async fn up_verify_status_down_round_trip() {
     let status = messenger_gen(&["migrate", "status"], url);
     assert_eq!(
         text(&status.stdout),
-        "pending  V1__symphony_messenger_schema\n"
+        "pending  V1__symphony_messenger_schema\npending  V2__message_types\n"
     );
 
     let client = db.client().await;

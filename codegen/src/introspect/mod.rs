@@ -1,4 +1,7 @@
-//! Questions asked of the scratch database (besides cornucopia's own PREPAREs).
+//! Questions asked of the scratch database (besides cornucopia's own PREPAREs): the catalog
+//! read into the IR, and where result columns of queries come from.
+
+pub mod catalog;
 
 use tokio_postgres::Client;
 

@@ -56,6 +56,8 @@ pub struct Column {
     pub nullable: bool,
     /// The DEFAULT expression, as PostgreSQL prints it.
     pub default: Option<String>,
+    /// The DEFAULT as a JSON value, when it is a constant (`'POST'::text` → `"POST"`).
+    pub default_value: Option<serde_json::Value>,
     /// Identity column kind, if any.
     pub identity: Option<Identity>,
     /// `GENERATED ALWAYS AS (...) STORED`.

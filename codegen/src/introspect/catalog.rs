@@ -1,0 +1,645 @@
+//! Reads the catalog of the scratch database into the IR ([`crate::model::Catalog`]).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+use tokio_postgres::Client;
+
+use crate::checks;
+use crate::lint::Warning;
+use crate::model::{
+    Catalog, Check, Column, EnumType, Identity, MessageType, PAYLOAD_SCHEMA, Relation,
+    Relationship, Schema, SqlType, Transport,
+};
+
+/// The schemas described in the `Database` type.
+pub const DATABASE_SCHEMAS: &[&str] = &["public"];
+
+/// Tables that belong to tools, not to the application (refinery's history).
+const INTERNAL_TABLES: &[&str] = &["refinery_schema_history"];
+
+/// The tag in a jsonb column's COMMENT that names the message type of its value.
+pub const PAYLOAD_TAG: &str = "@payload";
+
+/// Why the catalog could not be read into the IR.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A catalog query failed.
+    #[error("catalog query failed: {0}")]
+    Database(#[from] tokio_postgres::Error),
+    /// The declarations are inconsistent (unknown message type, bad transport config).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+struct PgType {
+    name: String,
+    schema: String,
+    kind: u8, // typtype: b base, e enum, d domain, c composite, ...
+    element: u32,
+    base: u32,
+    base_typmod: i32,
+    domain_not_null: bool,
+    category: u8,
+}
+
+/// Reads tables, views, enums, message types and transports.
+pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogError> {
+    let mut warnings = Vec::new();
+    let types = types(client).await?;
+    let domain_checks = domain_checks(client).await?;
+    let enums = enums(client).await?;
+
+    let mut schemas = Vec::new();
+    for schema in DATABASE_SCHEMAS {
+        let tables = relations(
+            client,
+            schema,
+            &["r", "p"],
+            &types,
+            &domain_checks,
+            &mut warnings,
+        )
+        .await?;
+        let views = relations(
+            client,
+            schema,
+            &["v", "m"],
+            &types,
+            &domain_checks,
+            &mut warnings,
+        )
+        .await?;
+        schemas.push(Schema {
+            name: (*schema).to_owned(),
+            tables: tables
+                .into_iter()
+                .filter(|t| !INTERNAL_TABLES.contains(&t.name.as_str()))
+                .collect(),
+            views,
+            enums: enums.get(*schema).cloned().unwrap_or_default(),
+        });
+    }
+    let payload_tables = relations(
+        client,
+        PAYLOAD_SCHEMA,
+        &["r"],
+        &types,
+        &domain_checks,
+        &mut warnings,
+    )
+    .await?;
+    if !payload_tables.is_empty() || enums.contains_key(PAYLOAD_SCHEMA) {
+        schemas.push(Schema {
+            name: PAYLOAD_SCHEMA.to_owned(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            enums: enums.get(PAYLOAD_SCHEMA).cloned().unwrap_or_default(),
+        });
+    }
+    let message_types: Vec<MessageType> = payload_tables
+        .into_iter()
+        .map(|t| MessageType {
+            name: t.name,
+            comment: t.comment,
+            fields: t.columns,
+        })
+        .collect();
+    for message_type in &message_types {
+        for field in &message_type.fields {
+            if let Some(name) = payload_reference(&field.ty)
+                && !message_types.iter().any(|m| m.name == name)
+            {
+                return Err(CatalogError::Invalid(format!(
+                    "{PAYLOAD_SCHEMA}.{}.{}: its COMMENT names the message type `{name}`, \
+                     which does not exist",
+                    message_type.name, field.name
+                )));
+            }
+        }
+    }
+    let transports = transports(client, &message_types).await?;
+    Ok((
+        Catalog {
+            schemas,
+            message_types,
+            transports,
+        },
+        warnings,
+    ))
+}
+
+fn payload_reference(ty: &SqlType) -> Option<&str> {
+    match ty {
+        SqlType::Jsonb { payload } => payload.as_deref(),
+        SqlType::Array { element } => payload_reference(element),
+        _ => None,
+    }
+}
+
+async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typelem,
+                    t.typbasetype, t.typtypmod, t.typnotnull, t.typcategory::text
+               FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.get(3);
+            let category: String = r.get(8);
+            (
+                r.get::<_, u32>(0),
+                PgType {
+                    name: r.get(1),
+                    schema: r.get(2),
+                    kind: kind.bytes().next().unwrap_or(b'b'),
+                    element: r.get(4),
+                    base: r.get(5),
+                    base_typmod: r.get(6),
+                    domain_not_null: r.get(7),
+                    category: category.bytes().next().unwrap_or(b'U'),
+                },
+            )
+        })
+        .collect())
+}
+
+/// Domain oid → (constraint name, CHECK expression over `VALUE`).
+async fn domain_checks(
+    client: &Client,
+) -> Result<HashMap<u32, Vec<(String, String)>>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT contypid, conname::text, pg_get_expr(conbin, 0)
+               FROM pg_constraint WHERE contype = 'c' AND contypid <> 0 ORDER BY conname",
+            &[],
+        )
+        .await?;
+    let mut out: HashMap<u32, Vec<(String, String)>> = HashMap::new();
+    for r in rows {
+        out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+    }
+    Ok(out)
+}
+
+async fn enums(client: &Client) -> Result<BTreeMap<String, Vec<EnumType>>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT n.nspname::text, t.typname::text, obj_description(t.oid, 'pg_type'),
+                    array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+               FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+               JOIN pg_enum e ON e.enumtypid = t.oid
+              GROUP BY n.nspname, t.typname, t.oid
+              ORDER BY n.nspname, t.typname",
+            &[],
+        )
+        .await?;
+    let mut out: BTreeMap<String, Vec<EnumType>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.get(0)).or_default().push(EnumType {
+            name: r.get(1),
+            comment: r.get(2),
+            values: r.get(3),
+        });
+    }
+    Ok(out)
+}
+
+async fn relations(
+    client: &Client,
+    schema: &str,
+    kinds: &[&str],
+    types: &HashMap<u32, PgType>,
+    domain_checks: &HashMap<u32, Vec<(String, String)>>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Relation>, CatalogError> {
+    let rows = client
+        .query(
+            "SELECT c.oid, c.relname::text, obj_description(c.oid, 'pg_class')
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relkind::text = ANY($2)
+              ORDER BY c.relname",
+            &[&schema, &kinds],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let oid: u32 = row.get(0);
+        let name: String = row.get(1);
+        let column_rows = client
+            .query(
+                "SELECT a.attnum, a.attname::text, a.atttypid, a.atttypmod, a.attnotnull,
+                        pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
+                        a.attgenerated::text, col_description(a.attrelid, a.attnum)
+                   FROM pg_attribute a
+                   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                  WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+                  ORDER BY a.attnum",
+                &[&oid],
+            )
+            .await?;
+        let check_rows = client
+            .query(
+                "SELECT conname::text, conkey, pg_get_expr(conbin, conrelid)
+                   FROM pg_constraint WHERE conrelid = $1 AND contype = 'c' ORDER BY conname",
+                &[&oid],
+            )
+            .await?;
+        let mut columns = Vec::new();
+        let mut attnums = Vec::new();
+        for r in &column_rows {
+            let attnum: i16 = r.get(0);
+            let column_name: String = r.get(1);
+            let default: Option<String> = r.get(5);
+            let identity: String = r.get(6);
+            let generated: String = r.get(7);
+            let mut comment: Option<String> = r.get(8);
+            let place = format!("{schema}.{name}.{column_name}");
+            let (mut ty, mut checks, domain_not_null) =
+                resolve(r.get(2), r.get(3), types, domain_checks, &place, warnings);
+            if let Some(text) = &comment
+                && let Some(rest) = text.trim_start().strip_prefix(PAYLOAD_TAG)
+            {
+                let rest = rest.trim_start();
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let payload = rest[..end].to_owned();
+                let remaining = rest[end..].trim().to_owned();
+                ty = match ty {
+                    SqlType::Jsonb { .. } => SqlType::Jsonb {
+                        payload: Some(payload),
+                    },
+                    other => {
+                        return Err(CatalogError::Invalid(format!(
+                            "{place}: `{PAYLOAD_TAG}` is only allowed on jsonb columns, not {other:?}"
+                        )));
+                    }
+                };
+                comment = (!remaining.is_empty()).then_some(remaining);
+            }
+            for check_row in &check_rows {
+                let key: Vec<i16> = check_row.get(1);
+                if key == [attnum] {
+                    let constraint: String = check_row.get(0);
+                    let expr: String = check_row.get(2);
+                    match checks::translate(&expr, &column_name) {
+                        Ok(found) => checks.extend(found),
+                        Err(reason) => {
+                            warnings.push(untranslated(&place, &constraint, &expr, &reason))
+                        }
+                    }
+                }
+            }
+            let default_value = default.as_deref().and_then(|d| constant_default(d, &ty));
+            columns.push(Column {
+                name: column_name,
+                ty,
+                nullable: !(r.get::<_, bool>(4) || domain_not_null),
+                default,
+                default_value,
+                identity: match identity.as_str() {
+                    "a" => Some(Identity::Always),
+                    "d" => Some(Identity::ByDefault),
+                    _ => None,
+                },
+                generated: generated == "s",
+                comment,
+                checks,
+            });
+            attnums.push(attnum);
+        }
+        for check_row in &check_rows {
+            let key: Vec<i16> = check_row.get(1);
+            if key.len() > 1 {
+                let constraint: String = check_row.get(0);
+                let expr: String = check_row.get(2);
+                warnings.push(untranslated(
+                    &format!("{schema}.{name}"),
+                    &constraint,
+                    &expr,
+                    "it spans several columns",
+                ));
+            }
+        }
+        let relationships = relationships(client, oid).await?;
+        out.push(Relation {
+            name,
+            comment: row.get(2),
+            columns,
+            relationships,
+        });
+    }
+    Ok(out)
+}
+
+fn untranslated(place: &str, constraint: &str, expr: &str, reason: &str) -> Warning {
+    Warning {
+        location: place.to_owned(),
+        message: format!(
+            "CHECK {constraint} `{expr}` is not translated into JSON Schema, TypeScript, Zod or \
+             Rust ({reason}); only PostgreSQL enforces it"
+        ),
+    }
+}
+
+/// The IR type of `oid`/`typmod`, the CHECKs of any domains on the way, and whether a domain
+/// says NOT NULL.
+fn resolve(
+    oid: u32,
+    typmod: i32,
+    types: &HashMap<u32, PgType>,
+    domain_checks: &HashMap<u32, Vec<(String, String)>>,
+    place: &str,
+    warnings: &mut Vec<Warning>,
+) -> (SqlType, Vec<Check>, bool) {
+    let Some(t) = types.get(&oid) else {
+        return (
+            SqlType::Other {
+                name: oid.to_string(),
+            },
+            Vec::new(),
+            false,
+        );
+    };
+    if t.kind == b'd' {
+        let (ty, mut checks, not_null) =
+            resolve(t.base, t.base_typmod, types, domain_checks, place, warnings);
+        for (constraint, expr) in domain_checks.get(&oid).into_iter().flatten() {
+            match checks::translate(expr, "VALUE") {
+                Ok(found) => checks.extend(found),
+                Err(reason) => warnings.push(untranslated(
+                    &format!("{place} (domain {}.{})", t.schema, t.name),
+                    constraint,
+                    expr,
+                    &reason,
+                )),
+            }
+        }
+        return (ty, checks, not_null || t.domain_not_null);
+    }
+    if t.category == b'A' && t.element != 0 {
+        let (element, _, _) = resolve(t.element, typmod, types, domain_checks, place, warnings);
+        return (
+            SqlType::Array {
+                element: Box::new(element),
+            },
+            Vec::new(),
+            false,
+        );
+    }
+    if t.kind == b'e' {
+        return (
+            SqlType::Enum {
+                schema: t.schema.clone(),
+                name: t.name.clone(),
+            },
+            Vec::new(),
+            false,
+        );
+    }
+    let length = (typmod >= 4)
+        .then(|| u32::try_from(typmod - 4).ok())
+        .flatten();
+    let ty = match (t.schema.as_str(), t.name.as_str()) {
+        ("pg_catalog", "bool") => SqlType::Bool,
+        ("pg_catalog", "int2") => SqlType::Int2,
+        ("pg_catalog", "int4") => SqlType::Int4,
+        ("pg_catalog", "int8") => SqlType::Int8,
+        ("pg_catalog", "float4") => SqlType::Float4,
+        ("pg_catalog", "float8") => SqlType::Float8,
+        ("pg_catalog", "numeric") => {
+            let (precision, scale) = if typmod >= 4 {
+                let t = u32::try_from(typmod - 4).unwrap_or_default();
+                (Some(t >> 16), Some(t & 0xffff))
+            } else {
+                (None, None)
+            };
+            SqlType::Numeric { precision, scale }
+        }
+        ("pg_catalog", "text") => SqlType::Text,
+        ("pg_catalog", "varchar") => SqlType::Varchar { max_length: length },
+        ("pg_catalog", "bpchar") => SqlType::Char { length },
+        ("pg_catalog", "uuid") => SqlType::Uuid,
+        ("pg_catalog", "date") => SqlType::Date,
+        ("pg_catalog", "timestamptz") => SqlType::Timestamptz,
+        ("pg_catalog", "timestamp") => SqlType::Timestamp,
+        ("pg_catalog", "time") => SqlType::Time,
+        ("pg_catalog", "inet") => SqlType::Inet,
+        ("pg_catalog", "json") => SqlType::Json,
+        ("pg_catalog", "jsonb") => SqlType::Jsonb { payload: None },
+        (schema, name) => {
+            warnings.push(Warning {
+                location: place.to_owned(),
+                message: format!(
+                    "type {schema}.{name} has no mapping; it is emitted as any JSON value"
+                ),
+            });
+            SqlType::Other {
+                name: format!("{schema}.{name}"),
+            }
+        }
+    };
+    (ty, Vec::new(), false)
+}
+
+/// A DEFAULT expression as a JSON value, when it is a constant of the column's type.
+pub fn constant_default(default: &str, ty: &SqlType) -> Option<Value> {
+    // `'POST'::text`, `'{}'::text[]`, `5`, `1.5`, `false`, `'{sms}'::schema.enum[]`.
+    let (literal, _cast) = match default.rsplit_once("::") {
+        Some((lit, cast)) if !cast.contains('(') || cast.starts_with("character varying(") => {
+            (lit, Some(cast))
+        }
+        _ => (default, None),
+    };
+    let literal = literal.trim().trim_start_matches('(').trim_end_matches(')');
+    let text = literal
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .map(|s| s.replace("''", "'"));
+    match ty {
+        SqlType::Array { element } => {
+            let body = text?.strip_prefix('{')?.strip_suffix('}')?.to_owned();
+            if body.is_empty() {
+                return Some(Value::Array(Vec::new()));
+            }
+            body.split(',')
+                .map(|item| {
+                    if item.contains(['"', '\\', '{']) {
+                        return None;
+                    }
+                    scalar(item, element)
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(Value::Array)
+        }
+        _ => match text {
+            Some(s) => scalar(&s, ty),
+            None => scalar(literal, ty),
+        },
+    }
+}
+
+fn scalar(text: &str, ty: &SqlType) -> Option<Value> {
+    match ty {
+        SqlType::Bool => match text {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        SqlType::Int2 | SqlType::Int4 | SqlType::Int8 => text.parse::<i64>().ok().map(Value::from),
+        SqlType::Float4 | SqlType::Float8 | SqlType::Numeric { .. } => {
+            if let Ok(i) = text.parse::<i64>() {
+                return Some(Value::from(i));
+            }
+            let f: f64 = text.parse().ok()?;
+            (format!("{f}") == text).then(|| serde_json::Number::from_f64(f).map(Value::Number))?
+        }
+        SqlType::Text | SqlType::Varchar { .. } | SqlType::Char { .. } | SqlType::Enum { .. } => {
+            // A function call like now() is not a constant.
+            (!text.ends_with(')')).then(|| Value::String(text.to_owned()))
+        }
+        SqlType::Jsonb { .. } | SqlType::Json => serde_json::from_str(text).ok(),
+        _ => None,
+    }
+}
+
+async fn relationships(
+    client: &Client,
+    oid: u32,
+) -> Result<Vec<Relationship>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT con.conname::text,
+                    ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+                          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
+                    ref.relname::text,
+                    ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
+                    EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = con.conrelid AND i.indisunique
+                              AND i.indpred IS NULL
+                              AND (i.indkey::int2[])::int2[] @> con.conkey AND con.conkey @> (i.indkey::int2[])::int2[])
+               FROM pg_constraint con JOIN pg_class ref ON ref.oid = con.confrelid
+              WHERE con.conrelid = $1 AND con.contype = 'f'
+              ORDER BY con.conname",
+            &[&oid],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Relationship {
+            name: r.get(0),
+            columns: r.get(1),
+            referenced_relation: r.get(2),
+            referenced_columns: r.get(3),
+            is_one_to_one: r.get(4),
+        })
+        .collect())
+}
+
+async fn transports(
+    client: &Client,
+    message_types: &[MessageType],
+) -> Result<Vec<Transport>, CatalogError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('messenger_transports') IS NOT NULL",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            "SELECT name, config -> 'message_types' FROM messenger_transports ORDER BY name",
+            &[],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let name: String = row.get(0);
+        let declared: Option<Value> = row.get(1);
+        let mut accepted = match declared {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    other => Err(CatalogError::Invalid(format!(
+                        "transport `{name}`: config.message_types must be an array of names, found {other}"
+                    ))),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(other) => {
+                return Err(CatalogError::Invalid(format!(
+                    "transport `{name}`: config.message_types must be an array of names, found {other}"
+                )));
+            }
+        };
+        for message_type in &accepted {
+            if !message_types.iter().any(|m| &m.name == message_type) {
+                return Err(CatalogError::Invalid(format!(
+                    "transport `{name}` accepts the message type `{message_type}`, which is not a \
+                     table in {PAYLOAD_SCHEMA}"
+                )));
+            }
+        }
+        accepted.sort();
+        accepted.dedup();
+        out.push(Transport {
+            name,
+            message_types: accepted,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_default;
+    use crate::model::SqlType;
+    use serde_json::json;
+
+    #[test]
+    fn constant_defaults() {
+        let text = SqlType::Text;
+        assert_eq!(constant_default("'POST'::text", &text), Some(json!("POST")));
+        assert_eq!(
+            constant_default("'it''s'::text", &text),
+            Some(json!("it's"))
+        );
+        assert_eq!(constant_default("now()", &SqlType::Timestamptz), None);
+        assert_eq!(constant_default("5", &SqlType::Int4), Some(json!(5)));
+        assert_eq!(constant_default("1.5", &SqlType::Float8), Some(json!(1.5)));
+        assert_eq!(
+            constant_default("false", &SqlType::Bool),
+            Some(json!(false))
+        );
+        assert_eq!(
+            constant_default("'{}'::jsonb", &SqlType::Jsonb { payload: None }),
+            Some(json!({}))
+        );
+        let ints = SqlType::Array {
+            element: Box::new(SqlType::Int2),
+        };
+        assert_eq!(
+            constant_default("'{500,502}'::smallint[]", &ints),
+            Some(json!([500, 502]))
+        );
+        let texts = SqlType::Array {
+            element: Box::new(SqlType::Text),
+        };
+        assert_eq!(constant_default("'{}'::text[]", &texts), Some(json!([])));
+        let e = SqlType::Array {
+            element: Box::new(SqlType::Enum {
+                schema: "s".into(),
+                name: "e".into(),
+            }),
+        };
+        assert_eq!(constant_default("'{sms}'::s.e[]", &e), Some(json!(["sms"])));
+    }
+}
