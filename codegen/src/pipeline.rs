@@ -79,7 +79,8 @@ async fn generate_in(
     let (catalog, mut warnings) = introspect::catalog::read(&client)
         .await
         .map_err(|e| Failure::input(e.to_string()))?;
-    files.extend_under(std::path::Path::new(""), emit::emit_all(&catalog));
+    let emitted = emit::emit_all(&catalog).map_err(|e| Failure::input(e.to_string()))?;
+    files.extend_under(std::path::Path::new(""), emitted);
 
     warnings.extend(
         lint::nullable_columns(&client, queries, std::path::Path::new(""))
