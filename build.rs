@@ -6,14 +6,22 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn sql_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
         .map(|entry| entry.expect("readable directory entry").path())
-        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "sql"))
+        .filter(|path| {
+            path.is_file() && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(suffix))
+        })
         .collect();
     files.sort();
     files
+}
+
+fn sql_files(dir: &Path) -> Vec<PathBuf> {
+    files_ending(dir, ".sql")
 }
 
 fn entries(files: &[PathBuf]) -> String {
@@ -61,6 +69,28 @@ fn main() {
             name.to_string_lossy()
         );
     }
+    // The per-transport JSON Schemas that the runtime validates payloads with.
+    let transports_dir = root.join("generated/jsonschema/transports");
+    println!("cargo:rerun-if-changed={}", transports_dir.display());
+    let mut transport_schemas = String::from("&[\n");
+    for path in files_ending(&transports_dir, ".schema.json") {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".schema.json"))
+            .expect("UTF-8 file name");
+        writeln!(transport_schemas, "    ({name:?}, include_str!({:?})),", path.display()).unwrap();
+    }
+    transport_schemas.push(']');
+    let schemas_code = format!(
+        "/// Transport JSON Schemas embedded from `generated/jsonschema/transports/`: (transport, schema).\n\
+         #[allow(dead_code)]\n\
+         pub(crate) const TRANSPORT_SCHEMAS: &[(&str, &str)] = {transport_schemas};\n"
+    );
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    std::fs::write(out_dir.join("embedded_schemas.rs"), schemas_code).expect("write embedded_schemas.rs");
+
     let code = format!(
         "/// Migrations embedded from `schema/`: (file stem, SQL).\n\
          pub(crate) const MIGRATIONS: &[(&str, &str)] = {};\n\

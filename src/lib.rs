@@ -3,8 +3,12 @@
 //! The SQL schema in `schema/` is the single source of truth. This crate is the runtime:
 //! [`migrate`] applies, rolls back, reports and verifies that schema.
 
+#[cfg(feature = "generated")]
+pub mod dispatch;
+pub mod error;
 pub mod message;
 pub mod migrate;
+pub mod validate;
 
 /// Payload structs and transport markers generated from the message types declared in SQL.
 #[cfg(feature = "generated")]

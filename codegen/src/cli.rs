@@ -22,6 +22,40 @@ pub enum Command {
     Check(GenerateArgs),
     /// Apply, roll back, inspect or verify the schema migrations of a database.
     Migrate(MigrateArgs),
+    /// Validate payload files against a transport's generated JSON Schema (no database).
+    /// Exit 0 when all are valid, 1 when any is invalid, 2 on unreadable input or unknown names.
+    Validate(ValidateArgs),
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The transport whose schema applies.
+    #[arg(long)]
+    pub transport: String,
+    /// The message type of every file; without it each file is an envelope
+    /// `{"headers": {"message_type": ...}, "body": {...}}`.
+    #[arg(long = "type", value_name = "MESSAGE_TYPE")]
+    pub message_type: Option<String>,
+    /// Output: `human` text, or `json`: one line `{file, valid, errors}` per file.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// The configuration file (default: messenger-gen.toml in the working directory, if any);
+    /// its output directory holds the schemas.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Payload files; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+/// How `validate` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Text for people.
+    Human,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Options of `generate` and `check`.

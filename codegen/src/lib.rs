@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> u8 {
             Command::Generate(args) => commands::generate::generate(args).await,
             Command::Check(args) => commands::generate::check(args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
+            Command::Validate(args) => commands::validate::run(args),
         }
     });
     match result {

@@ -2,3 +2,4 @@
 
 pub mod generate;
 pub mod migrate;
+pub mod validate;

@@ -109,6 +109,16 @@ impl TestDb {
     pub async fn client(&self) -> Client {
         connect(&self.url).await
     }
+
+    /// A deadpool-postgres pool of up to `size` connections to this database.
+    pub fn pool(&self, size: usize) -> deadpool_postgres::Pool {
+        let mut config = deadpool_postgres::Config::new();
+        config.url = Some(self.url.clone());
+        config.pool = Some(deadpool_postgres::PoolConfig::new(size));
+        config
+            .create_pool(Some(deadpool_postgres::Runtime::Tokio1), NoTls)
+            .expect("a pool for the test database")
+    }
 }
 
 impl Drop for TestDb {

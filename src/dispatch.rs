@@ -1,0 +1,385 @@
+//! Validated dispatch: every payload is checked against its transport's schema before any SQL
+//! is sent; single messages, idempotent ones, and batches in one round trip (all or nothing).
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use deadpool_postgres::Pool;
+use messenger_queries::client::GenericClient;
+use messenger_queries::queries::dispatch::{
+    DispatchBatchParams, DispatchIdempotentParams, DispatchMessageParams, dispatch_batch,
+    dispatch_idempotent, dispatch_message,
+};
+use messenger_queries::client::Params;
+use serde_json::{Map, Value};
+
+use crate::error::MessengerError;
+use crate::message::{Accepts, Message};
+use crate::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators, parse_payload};
+
+/// The header that carries the message type name.
+pub const MESSAGE_TYPE_HEADER: &str = "message_type";
+
+/// Options of one dispatched message. `Default` is: queue `default`, priority 5, available
+/// now, 3 retries, no idempotency key, no extra headers, empty metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatchOptions {
+    /// The queue within the transport.
+    pub queue: String,
+    /// 1 (lowest) to 10 (highest).
+    pub priority: i16,
+    /// Consumable only after this delay (ignored when `available_at` is set).
+    pub delay: Option<Duration>,
+    /// Consumable only from this time.
+    pub available_at: Option<DateTime<FixedOffset>>,
+    /// The delivery time the sender asked for, recorded as is.
+    pub scheduled_at: Option<DateTime<FixedOffset>>,
+    /// A duplicate (transport, key) returns the existing message's id and inserts nothing.
+    pub idempotency_key: Option<String>,
+    /// Attempts after the first before the message is dead-lettered.
+    pub max_retries: i32,
+    /// Extra headers; `message_type` is set by the dispatcher.
+    pub headers: Map<String, Value>,
+    /// Free-form metadata stored beside the message.
+    pub metadata: Value,
+}
+
+impl Default for DispatchOptions {
+    fn default() -> DispatchOptions {
+        DispatchOptions {
+            queue: "default".to_owned(),
+            priority: 5,
+            delay: None,
+            available_at: None,
+            scheduled_at: None,
+            idempotency_key: None,
+            max_retries: 3,
+            headers: Map::new(),
+            metadata: Value::Object(Map::new()),
+        }
+    }
+}
+
+/// What a dispatch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dispatched {
+    /// The message's id.
+    pub id: i64,
+    /// `false` when an idempotency key matched an existing message (whose id this is).
+    pub inserted: bool,
+}
+
+/// One item of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchItem {
+    /// The transport.
+    pub transport: String,
+    /// The message type.
+    pub message_type: String,
+    /// The payload.
+    pub body: Value,
+    /// Its options.
+    pub options: DispatchOptions,
+}
+
+/// A message ready for SQL: validated, with its headers and times worked out.
+struct Prepared<'a> {
+    transport: &'a str,
+    options: &'a DispatchOptions,
+    body: &'a Value,
+    headers: Value,
+    available_at: DateTime<FixedOffset>,
+}
+
+fn prepare<'a>(
+    validators: &Validators,
+    transport: &'a str,
+    message_type: &str,
+    body: &'a Value,
+    options: &'a DispatchOptions,
+) -> Result<Prepared<'a>, MessengerError> {
+    if !(1..=10).contains(&options.priority) {
+        return Err(MessengerError::InvalidOption(format!(
+            "priority {} is outside 1..=10",
+            options.priority
+        )));
+    }
+    if options.max_retries < 0 {
+        return Err(MessengerError::InvalidOption(format!(
+            "max_retries {} is negative",
+            options.max_retries
+        )));
+    }
+    if let Some(given) = options.headers.get(MESSAGE_TYPE_HEADER)
+        && given != message_type
+    {
+        return Err(MessengerError::InvalidOption(format!(
+            "header `{MESSAGE_TYPE_HEADER}` is {given} but the message type is `{message_type}`"
+        )));
+    }
+    validators.validate(transport, message_type, body)?;
+    let mut headers = options.headers.clone();
+    headers.insert(MESSAGE_TYPE_HEADER.to_owned(), message_type.into());
+    let available_at = match (options.available_at, options.delay) {
+        (Some(at), _) => at,
+        (None, delay) => {
+            let delay = chrono::Duration::from_std(delay.unwrap_or_default()).map_err(|_| {
+                MessengerError::InvalidOption("the delay is too long".to_owned())
+            })?;
+            (Utc::now() + delay).fixed_offset()
+        }
+    };
+    Ok(Prepared {
+        transport,
+        options,
+        body,
+        headers: Value::Object(headers),
+        available_at,
+    })
+}
+
+/// Validates and inserts one message using `client` (a pooled connection, a plain client or a
+/// transaction — anything implementing the generated `GenericClient`).
+pub async fn dispatch_json_with<C: GenericClient>(
+    client: &C,
+    validators: &Validators,
+    transport: &str,
+    message_type: &str,
+    body: &Value,
+    options: &DispatchOptions,
+) -> Result<Dispatched, MessengerError> {
+    let m = prepare(validators, transport, message_type, body, options)?;
+    insert_one(client, &m).await
+}
+
+async fn insert_one<C: GenericClient>(
+    client: &C,
+    m: &Prepared<'_>,
+) -> Result<Dispatched, MessengerError> {
+    match &m.options.idempotency_key {
+        Some(key) => {
+            let row = dispatch_idempotent()
+                .params(
+                    client,
+                    &DispatchIdempotentParams {
+                        transport_name: m.transport,
+                        queue_name: m.options.queue.as_str(),
+                        body: m.body,
+                        headers: &m.headers,
+                        priority: m.options.priority,
+                        available_at: m.available_at,
+                        scheduled_at: m.options.scheduled_at,
+                        max_retries: m.options.max_retries,
+                        idempotency_key: key.as_str(),
+                        metadata: &m.options.metadata,
+                    },
+                )
+                .one()
+                .await?;
+            Ok(Dispatched {
+                id: row.id,
+                inserted: row.inserted,
+            })
+        }
+        None => {
+            let id = dispatch_message()
+                .params(
+                    client,
+                    &DispatchMessageParams {
+                        transport_name: m.transport,
+                        queue_name: m.options.queue.as_str(),
+                        body: m.body,
+                        headers: &m.headers,
+                        priority: m.options.priority,
+                        available_at: m.available_at,
+                        scheduled_at: m.options.scheduled_at,
+                        max_retries: m.options.max_retries,
+                        idempotency_key: None::<&str>,
+                        metadata: &m.options.metadata,
+                    },
+                )
+                .one()
+                .await?;
+            Ok(Dispatched { id, inserted: true })
+        }
+    }
+}
+
+/// Validates every item, then inserts them all in one statement (one round trip); returns
+/// their ids in order. Any invalid item fails the whole batch before SQL is sent, naming its
+/// index; any database error rolls the whole statement back.
+pub async fn dispatch_batch_with<C: GenericClient>(
+    client: &C,
+    validators: &Validators,
+    items: &[BatchItem],
+) -> Result<Vec<i64>, MessengerError> {
+    let prepared = prepare_batch(validators, items)?;
+    insert_batch(client, &prepared).await
+}
+
+fn prepare_batch<'a>(
+    validators: &Validators,
+    items: &'a [BatchItem],
+) -> Result<Vec<Prepared<'a>>, MessengerError> {
+    let mut prepared = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let m = prepare(
+            validators,
+            &item.transport,
+            &item.message_type,
+            &item.body,
+            &item.options,
+        )
+        .map_err(|err| match err {
+            MessengerError::Validation {
+                transport,
+                message_type,
+                errors,
+                ..
+            } => MessengerError::Validation {
+                transport,
+                message_type,
+                index: Some(index),
+                errors,
+            },
+            other => MessengerError::BatchItem {
+                index,
+                source: Box::new(other),
+            },
+        })?;
+        prepared.push(m);
+    }
+    Ok(prepared)
+}
+
+async fn insert_batch<C: GenericClient>(
+    client: &C,
+    prepared: &[Prepared<'_>],
+) -> Result<Vec<i64>, MessengerError> {
+    if prepared.is_empty() {
+        return Ok(Vec::new());
+    }
+    let transports: Vec<&str> = prepared.iter().map(|m| m.transport).collect();
+    let queues: Vec<&str> = prepared.iter().map(|m| m.options.queue.as_str()).collect();
+    let bodies: Vec<&Value> = prepared.iter().map(|m| m.body).collect();
+    let headers: Vec<&Value> = prepared.iter().map(|m| &m.headers).collect();
+    let priorities: Vec<i16> = prepared.iter().map(|m| m.options.priority).collect();
+    let available: Vec<DateTime<FixedOffset>> = prepared.iter().map(|m| m.available_at).collect();
+    let scheduled: Vec<Option<DateTime<FixedOffset>>> =
+        prepared.iter().map(|m| m.options.scheduled_at).collect();
+    let retries: Vec<i32> = prepared.iter().map(|m| m.options.max_retries).collect();
+    let keys: Vec<Option<&str>> = prepared
+        .iter()
+        .map(|m| m.options.idempotency_key.as_deref())
+        .collect();
+    let metadata: Vec<&Value> = prepared.iter().map(|m| &m.options.metadata).collect();
+    let ids = dispatch_batch()
+        .params(
+            client,
+            &DispatchBatchParams {
+                transport_names: transports,
+                queue_names: queues,
+                bodies,
+                headers,
+                priorities,
+                available_ats: available,
+                scheduled_ats: scheduled,
+                max_retries: retries,
+                idempotency_keys: keys,
+                metadatas: metadata,
+            },
+        )
+        .all()
+        .await?;
+    Ok(ids)
+}
+
+/// The dispatching side of Symphony Messenger on a deadpool-postgres pool.
+#[derive(Clone)]
+pub struct Messenger {
+    pool: Pool,
+    validators: &'static Validators,
+    max_payload_bytes: usize,
+}
+
+impl Messenger {
+    /// A messenger on `pool`, validating with the embedded generated schemas.
+    pub fn new(pool: Pool) -> Messenger {
+        Messenger {
+            pool,
+            validators: Validators::embedded(),
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+        }
+    }
+
+    /// Sets the payload size limit for [`Messenger::dispatch_bytes`] (default 1 MiB).
+    pub fn with_max_payload_bytes(mut self, limit: usize) -> Messenger {
+        self.max_payload_bytes = limit;
+        self
+    }
+
+    /// The validators in use.
+    pub fn validators(&self) -> &'static Validators {
+        self.validators
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, MessengerError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| MessengerError::Pool(e.to_string()))
+    }
+
+    /// Dispatches a generated payload struct to transport `T`, which must accept it (checked
+    /// by the compiler).
+    pub async fn dispatch<T, M>(
+        &self,
+        message: &M,
+        options: &DispatchOptions,
+    ) -> Result<Dispatched, MessengerError>
+    where
+        M: Message,
+        T: Accepts<M>,
+    {
+        let body = serde_json::to_value(message).map_err(|e| MessengerError::InvalidJson {
+            reason: e.to_string(),
+        })?;
+        self.dispatch_json(T::NAME, M::MESSAGE_TYPE, &body, options)
+            .await
+    }
+
+    /// Dispatches a JSON payload from outside, validated against `message_type` of `transport`.
+    pub async fn dispatch_json(
+        &self,
+        transport: &str,
+        message_type: &str,
+        body: &Value,
+        options: &DispatchOptions,
+    ) -> Result<Dispatched, MessengerError> {
+        // Validate before taking a connection: an invalid payload costs no database work.
+        let m = prepare(self.validators, transport, message_type, body, options)?;
+        let client = self.client().await?;
+        insert_one(&**client, &m).await
+    }
+
+    /// Dispatches raw JSON bytes: the size limit is checked before parsing.
+    pub async fn dispatch_bytes(
+        &self,
+        transport: &str,
+        message_type: &str,
+        bytes: &[u8],
+        options: &DispatchOptions,
+    ) -> Result<Dispatched, MessengerError> {
+        let body = parse_payload(bytes, self.max_payload_bytes)?;
+        self.dispatch_json(transport, message_type, &body, options)
+            .await
+    }
+
+    /// Dispatches a batch in one round trip, all or nothing (see [`dispatch_batch_with`]).
+    pub async fn dispatch_batch(&self, items: &[BatchItem]) -> Result<Vec<i64>, MessengerError> {
+        // Validate before taking a connection: an invalid batch costs no database work.
+        let prepared = prepare_batch(self.validators, items)?;
+        let client = self.client().await?;
+        insert_batch(&**client, &prepared).await
+    }
+}
