@@ -13,7 +13,11 @@ fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = entries
         .map(|entry| entry.expect("readable directory entry").path())
         .filter(|path| {
-            path.is_file() && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(suffix))
+            path.is_file()
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(suffix))
         })
         .collect();
     files.sort();
@@ -80,7 +84,12 @@ fn main() {
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".schema.json"))
             .expect("UTF-8 file name");
-        writeln!(transport_schemas, "    ({name:?}, include_str!({:?})),", path.display()).unwrap();
+        writeln!(
+            transport_schemas,
+            "    ({name:?}, include_str!({:?})),",
+            path.display()
+        )
+        .unwrap();
     }
     transport_schemas.push(']');
     let schemas_code = format!(
@@ -89,7 +98,8 @@ fn main() {
          pub(crate) const TRANSPORT_SCHEMAS: &[(&str, &str)] = {transport_schemas};\n"
     );
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
-    std::fs::write(out_dir.join("embedded_schemas.rs"), schemas_code).expect("write embedded_schemas.rs");
+    std::fs::write(out_dir.join("embedded_schemas.rs"), schemas_code)
+        .expect("write embedded_schemas.rs");
 
     let code = format!(
         "/// Migrations embedded from `schema/`: (file stem, SQL).\n\

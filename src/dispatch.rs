@@ -6,11 +6,11 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 use deadpool_postgres::Pool;
 use messenger_queries::client::GenericClient;
+use messenger_queries::client::Params;
 use messenger_queries::queries::dispatch::{
     DispatchBatchParams, DispatchIdempotentParams, DispatchMessageParams, dispatch_batch,
     dispatch_idempotent, dispatch_message,
 };
-use messenger_queries::client::Params;
 use serde_json::{Map, Value};
 
 use crate::error::MessengerError;
@@ -123,9 +123,8 @@ fn prepare<'a>(
     let available_at = match (options.available_at, options.delay) {
         (Some(at), _) => at,
         (None, delay) => {
-            let delay = chrono::Duration::from_std(delay.unwrap_or_default()).map_err(|_| {
-                MessengerError::InvalidOption("the delay is too long".to_owned())
-            })?;
+            let delay = chrono::Duration::from_std(delay.unwrap_or_default())
+                .map_err(|_| MessengerError::InvalidOption("the delay is too long".to_owned()))?;
             (Utc::now() + delay).fixed_offset()
         }
     };

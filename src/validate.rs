@@ -117,13 +117,13 @@ impl Validators {
         transport: &str,
         message_type: &str,
     ) -> Result<&jsonschema::Validator, MessengerError> {
-        let accepted = self
-            .transports
-            .get(transport)
-            .ok_or_else(|| MessengerError::UnknownTransport {
-                transport: transport.to_owned(),
-                known: self.transports.keys().cloned().collect(),
-            })?;
+        let accepted =
+            self.transports
+                .get(transport)
+                .ok_or_else(|| MessengerError::UnknownTransport {
+                    transport: transport.to_owned(),
+                    known: self.transports.keys().cloned().collect(),
+                })?;
         accepted.types.get(message_type).ok_or_else(|| {
             if self
                 .transports

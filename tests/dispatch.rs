@@ -64,7 +64,10 @@ async fn a_valid_payload_is_inserted_with_its_headers() {
     assert_eq!(row.get::<_, String>(0), "email");
     assert_eq!(row.get::<_, String>(1), "urgent");
     assert_eq!(row.get::<_, i16>(2), 9);
-    assert_eq!(row.get::<_, Value>(3), json!({"message_type": "send_email"}));
+    assert_eq!(
+        row.get::<_, Value>(3),
+        json!({"message_type": "send_email"})
+    );
     assert_eq!(row.get::<_, Value>(4), email());
 }
 
@@ -89,7 +92,10 @@ async fn an_invalid_payload_inserts_nothing_and_says_why() {
     else {
         panic!("expected a validation error, got {err}");
     };
-    assert_eq!((transport.as_str(), message_type.as_str(), *index), ("email", "send_email", None));
+    assert_eq!(
+        (transport.as_str(), message_type.as_str(), *index),
+        ("email", "send_email", None)
+    );
     let found: Vec<(&str, &str)> = errors
         .iter()
         .map(|e| (e.pointer.as_str(), e.keyword.as_str()))
@@ -97,7 +103,10 @@ async fn an_invalid_payload_inserts_nothing_and_says_why() {
     assert!(found.contains(&("/subject", "maxLength")), "{found:?}");
     assert!(found.contains(&("/priority", "maximum")), "{found:?}");
     let shown = err.to_string();
-    assert!(shown.starts_with("invalid `send_email` payload for transport `email`: "), "{shown}");
+    assert!(
+        shown.starts_with("invalid `send_email` payload for transport `email`: "),
+        "{shown}"
+    );
     assert!(shown.contains("at /subject: "), "{shown}");
 }
 
@@ -105,16 +114,46 @@ async fn an_invalid_payload_inserts_nothing_and_says_why() {
 async fn unknown_names_and_unaccepted_types_are_refused() {
     let (_db, messenger, client) = messenger().await;
     let options = DispatchOptions::default();
-    let err = messenger.dispatch_json("pigeon", "send_email", &email(), &options).await.unwrap_err();
-    assert!(matches!(err, MessengerError::UnknownTransport { .. }), "{err}");
-    assert!(err.to_string().contains("known transports: email, notifications, webhooks"), "{err}");
-    let err = messenger.dispatch_json("email", "send_fax", &email(), &options).await.unwrap_err();
-    assert!(matches!(err, MessengerError::UnknownMessageType { .. }), "{err}");
-    let err = messenger.dispatch_json("webhooks", "send_email", &email(), &options).await.unwrap_err();
-    assert!(matches!(err, MessengerError::NotAccepted { .. }), "{err}");
-    assert!(err.to_string().contains("it accepts: webhook_delivery"), "{err}");
     let err = messenger
-        .dispatch_json("email", "send_email", &email(), &DispatchOptions { priority: 0, ..options })
+        .dispatch_json("pigeon", "send_email", &email(), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MessengerError::UnknownTransport { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("known transports: email, notifications, webhooks"),
+        "{err}"
+    );
+    let err = messenger
+        .dispatch_json("email", "send_fax", &email(), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MessengerError::UnknownMessageType { .. }),
+        "{err}"
+    );
+    let err = messenger
+        .dispatch_json("webhooks", "send_email", &email(), &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MessengerError::NotAccepted { .. }), "{err}");
+    assert!(
+        err.to_string().contains("it accepts: webhook_delivery"),
+        "{err}"
+    );
+    let err = messenger
+        .dispatch_json(
+            "email",
+            "send_email",
+            &email(),
+            &DispatchOptions {
+                priority: 0,
+                ..options
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, MessengerError::InvalidOption(_)), "{err}");
@@ -127,20 +166,35 @@ async fn pointers_name_nested_fields_and_array_items() {
     let mut bad = webhook();
     bad["retry_policy"]["max_attempts"] = json!(0);
     let err = messenger
-        .dispatch_json("webhooks", "webhook_delivery", &bad, &DispatchOptions::default())
+        .dispatch_json(
+            "webhooks",
+            "webhook_delivery",
+            &bad,
+            &DispatchOptions::default(),
+        )
         .await
         .unwrap_err();
-    let MessengerError::Validation { errors, .. } = err else { panic!("{err}") };
+    let MessengerError::Validation { errors, .. } = err else {
+        panic!("{err}")
+    };
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].pointer, "/retry_policy/max_attempts");
     assert_eq!(errors[0].keyword, "minimum");
 
-    let sms = json!({"phone_number": "+4915112345678", "message": "hi", "channels": ["sms", "fax"]});
+    let sms =
+        json!({"phone_number": "+4915112345678", "message": "hi", "channels": ["sms", "fax"]});
     let err = messenger
-        .dispatch_json("notifications", "sms_notification", &sms, &DispatchOptions::default())
+        .dispatch_json(
+            "notifications",
+            "sms_notification",
+            &sms,
+            &DispatchOptions::default(),
+        )
         .await
         .unwrap_err();
-    let MessengerError::Validation { errors, .. } = err else { panic!("{err}") };
+    let MessengerError::Validation { errors, .. } = err else {
+        panic!("{err}")
+    };
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].pointer, "/channels/1");
     assert_eq!(errors[0].keyword, "enum");
@@ -159,7 +213,9 @@ async fn a_batch_with_one_invalid_item_inserts_nothing_and_names_it() {
     bad.as_object_mut().unwrap().remove("to_address");
     let items = vec![item(email()), item(email()), item(bad), item(email())];
     let err = messenger.dispatch_batch(&items).await.unwrap_err();
-    let MessengerError::Validation { index, errors, .. } = &err else { panic!("{err}") };
+    let MessengerError::Validation { index, errors, .. } = &err else {
+        panic!("{err}")
+    };
     assert_eq!(*index, Some(2));
     assert_eq!(errors[0].keyword, "required");
     assert!(err.to_string().contains("(batch item 2)"), "{err}");
@@ -167,7 +223,10 @@ async fn a_batch_with_one_invalid_item_inserts_nothing_and_names_it() {
 
     // A database-side failure (a duplicate idempotency key inside the batch) is all-or-nothing too.
     let keyed = |key: &str| BatchItem {
-        options: DispatchOptions { idempotency_key: Some(key.into()), ..DispatchOptions::default() },
+        options: DispatchOptions {
+            idempotency_key: Some(key.into()),
+            ..DispatchOptions::default()
+        },
         ..item(email())
     };
     let err = messenger
@@ -212,7 +271,11 @@ async fn sixteen_concurrent_dispatches_of_one_key_make_one_row() {
     assert_eq!(count(&client).await, 1);
     let id = results[0].id;
     assert!(results.iter().all(|r| r.id == id), "{results:?}");
-    assert_eq!(results.iter().filter(|r| r.inserted).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.inserted).count(),
+        1,
+        "{results:?}"
+    );
 }
 
 #[tokio::test]
@@ -222,7 +285,12 @@ async fn malformed_input_is_a_clear_error_and_inserts_nothing() {
     let send = |bytes: Vec<u8>| {
         let messenger = messenger.clone();
         let options = options.clone();
-        async move { messenger.dispatch_bytes("email", "send_email", &bytes, &options).await.unwrap_err() }
+        async move {
+            messenger
+                .dispatch_bytes("email", "send_email", &bytes, &options)
+                .await
+                .unwrap_err()
+        }
     };
 
     let err = send(b"{\"subject\": ".to_vec()).await;
@@ -230,11 +298,23 @@ async fn malformed_input_is_a_clear_error_and_inserts_nothing() {
 
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let err = send(deep.into_bytes()).await;
-    assert!(err.to_string().contains("nested deeper than 128 levels"), "{err}");
+    assert!(
+        err.to_string().contains("nested deeper than 128 levels"),
+        "{err}"
+    );
 
     let huge = format!("{{\"body_text\": \"{}\"}}", "x".repeat(50 * 1024 * 1024));
     let err = send(huge.into_bytes()).await;
-    assert!(matches!(err, MessengerError::PayloadTooLarge { limit: 1_048_576, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            MessengerError::PayloadTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let err = send(vec![b'"', 0xff, 0xfe, b'"']).await;
     assert!(err.to_string().contains("not UTF-8"), "{err}");

@@ -40,7 +40,12 @@ pub fn run(args: ValidateArgs) -> Result<u8, Failure> {
     let mut all_valid = true;
     for file in &args.files {
         let bytes = read(file)?;
-        let errors = verdict(&validators, &args.transport, args.message_type.as_deref(), &bytes);
+        let errors = verdict(
+            &validators,
+            &args.transport,
+            args.message_type.as_deref(),
+            &bytes,
+        );
         all_valid &= errors.is_empty();
         print_verdict(args.format, file, &errors);
     }
@@ -117,7 +122,11 @@ fn verdict(
                 )];
             };
             let Some(body) = document.get("body") else {
-                return vec![error("/body", "required", "an envelope needs a body".into())];
+                return vec![error(
+                    "/body",
+                    "required",
+                    "an envelope needs a body".into(),
+                )];
             };
             (t.to_owned(), body, "/body")
         }
