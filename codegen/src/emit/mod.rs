@@ -2,6 +2,7 @@
 //! They do no IO and produce byte-identical output for the same IR. `CONTRACT.md` beside this
 //! file is the type mapping they all follow.
 
+mod contract;
 pub mod jsonschema;
 pub mod rust_payloads;
 pub mod ts;

@@ -19,6 +19,7 @@
 //! a keyword becomes a raw identifier (`r#type`; `self_`/`_Self` where raw is not allowed).
 //! Two things that end up with the same Rust name are an [`EmitError`] naming both.
 
+use super::contract::{INT8_SAFE, TIMESTAMPTZ_PATTERN as DATE_TIME_PATTERN, UUID_PATTERN};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,15 +31,6 @@ use crate::write::FileMap;
 
 /// The path of the emitted file, relative to the output directory.
 pub const PATH: &str = "rust/payloads.rs";
-
-/// The uuid pattern of CONTRACT.md.
-const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-/// The timestamptz pattern of CONTRACT.md.
-const DATE_TIME_PATTERN: &str =
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
-/// `Number.MAX_SAFE_INTEGER`: the int8 policy's bound.
-const INT8_SAFE: i64 = 9_007_199_254_740_991;
 /// The private type whose schema is CONTRACT.md's `inet` (schemars says `"format": "ip"`).
 const INET_SCHEMA: &str = "IpAddrSchema";
 

@@ -6,6 +6,9 @@
 //! every name) and the reading of a column's type and CHECKs (bounds, lengths, literal sets), so
 //! that `z.infer` of each Zod schema is exactly the interface written here.
 
+pub(super) use super::contract::{
+    TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN, UUID_PATTERN,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -317,7 +320,7 @@ pub(super) fn json_kind(ty: &SqlType) -> JsonKind {
 }
 
 /// The largest integer every target accepts for int8 (`Number.MAX_SAFE_INTEGER`, CONTRACT.md).
-pub(super) const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+pub(super) use super::contract::INT8_SAFE as MAX_SAFE_INTEGER;
 
 /// The range of an integer type (int8: the safe-integer policy).
 pub(super) fn int_range(ty: &SqlType) -> Option<(i64, i64)> {
@@ -441,21 +444,6 @@ pub(super) fn patterns<'a>(ty: &SqlType, checks: &'a [Check]) -> Vec<&'a str> {
         })
         .collect()
 }
-
-/// The uuid pattern of CONTRACT.md.
-pub(super) const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-
-/// The timestamptz pattern of CONTRACT.md.
-pub(super) const TIMESTAMPTZ_PATTERN: &str =
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
-
-/// The pattern of `timestamp` (no row in CONTRACT.md; the same as the JSON Schema emitter's).
-pub(super) const TIMESTAMP_PATTERN: &str =
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?$";
-
-/// The pattern of `time` (no row in CONTRACT.md; the same as the JSON Schema emitter's).
-pub(super) const TIME_PATTERN: &str = "^[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?$";
 
 fn check_name(check: &Check) -> &'static str {
     match check {
