@@ -1,0 +1,295 @@
+//! Validation and dispatch throughput, each against its raw baseline in the same run.
+//!
+//! Run: `cargo bench --bench dispatch` (needs PostgreSQL at DATABASE_URL, default
+//! postgres://postgres@127.0.0.1:5432/postgres, and Node with `tests/ts` installed for ajv).
+//! Prints a Markdown table for BENCHMARKS.md.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use messenger_test_support::TestDb;
+use serde_json::{Value, json};
+use symphony_messenger::dispatch::{BatchItem, DispatchOptions, Messenger};
+use symphony_messenger::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+
+/// A send_email payload of about 1 KB.
+fn payload() -> Value {
+    json!({
+        "message_id": "6f1c1d7e-8a51-4f61-9a53-2a4f1c2b9e10",
+        "to_address": "ada.lovelace@analytical-engines.example.com",
+        "cc": ["charles.babbage@example.com", "mary.somerville@example.com"],
+        "subject": "Notes on the Analytical Engine, with translator's annotations",
+        "body_text": "The Analytical Engine weaves algebraic patterns just as the Jacquard loom weaves flowers and leaves. ".repeat(8),
+        "template": "welcome",
+        "priority": 7,
+        "send_at": "2026-11-28T10:00:00Z"
+    })
+}
+
+fn per_second(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+/// Best of `rounds` timings of `f` (each doing `count` operations), as operations per second.
+fn best<F: FnMut()>(rounds: usize, count: usize, mut f: F) -> f64 {
+    (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            per_second(count, start.elapsed())
+        })
+        .fold(0.0, f64::max)
+}
+
+fn row(what: &str, ours: f64, baseline_name: &str, baseline: f64, unit: &str) {
+    println!(
+        "| {what} | {ours:.0} {unit} | {baseline_name}: {baseline:.0} {unit} | {:.2} |",
+        ours / baseline
+    );
+}
+
+fn validation(validators: &Validators) {
+    let value = payload();
+    let bytes = serde_json::to_vec(&value).unwrap();
+    let n = 200_000;
+    // The raw baseline: the same schema compiled directly with the jsonschema crate.
+    let schema: Value = serde_json::from_str(include_str!(
+        "../generated/jsonschema/transports/email.schema.json"
+    ))
+    .unwrap();
+    let raw = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$defs": schema["$defs"],
+            "$ref": "#/$defs/send_email",
+        }))
+        .unwrap();
+    assert!(raw.is_valid(&value));
+    let ours = best(5, n, || {
+        for _ in 0..n {
+            validators.validate("email", "send_email", &value).unwrap();
+        }
+    });
+    let baseline = best(5, n, || {
+        for _ in 0..n {
+            assert!(raw.is_valid(&value));
+        }
+    });
+    row("validate 1 KB payload (pre-parsed)", ours, "raw jsonschema is_valid", baseline, "/s");
+
+    let ours_parse = best(5, n / 4, || {
+        for _ in 0..n / 4 {
+            validators
+                .validate_bytes("email", "send_email", &bytes, DEFAULT_MAX_PAYLOAD_BYTES)
+                .unwrap();
+        }
+    });
+    match ajv(&bytes) {
+        Ok(ajv) => row("parse + validate 1 KB payload", ours_parse, "ajv (JSON.parse + validate)", ajv, "/s"),
+        Err(why) => println!("| parse + validate 1 KB payload | {ours_parse:.0} /s | ajv: not run ({why}) | - |"),
+    }
+}
+
+/// ajv's throughput on the same schema and payload, parse included, measured in Node.
+fn ajv(bytes: &[u8]) -> Result<f64, String> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let script = format!(
+        r##"
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import {{ readFileSync }} from "node:fs";
+const schema = JSON.parse(readFileSync("{root}/generated/jsonschema/transports/email.schema.json", "utf8"));
+const ajv = new Ajv2020({{ strict: true }});
+addFormats(ajv);
+const validate = ajv.compile({{ $defs: schema.$defs, $ref: "#/$defs/send_email" }});
+const text = process.argv[2];
+if (!validate(JSON.parse(text))) throw new Error(JSON.stringify(validate.errors));
+const n = 200000;
+let best = 0;
+for (let round = 0; round < 5; round++) {{
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {{ if (!validate(JSON.parse(text))) throw new Error("invalid"); }}
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  best = Math.max(best, n / seconds);
+}}
+console.log(best);
+"##
+    );
+    let path = format!("{root}/tests/ts/.bench-ajv.mjs");
+    std::fs::write(&path, script).map_err(|e| e.to_string())?;
+    let out = Command::new("node")
+        .arg(&path)
+        .arg(String::from_utf8_lossy(bytes).as_ref())
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let out = out.map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("{e}"))
+}
+
+const INSERT: &str = "INSERT INTO messenger_messages (transport_name, queue_name, body, headers, priority, available_at, scheduled_at, max_retries, idempotency_key, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+
+async fn dispatch(db: &TestDb) {
+    let messenger = Messenger::new(db.pool(1));
+    let client = db.client().await;
+    let value = payload();
+    let headers = json!({"message_type": "send_email"});
+    let metadata = json!({});
+    let options = DispatchOptions::default();
+    let n = 2_000;
+
+    // Single messages, one at a time, one connection each side.
+    let statement = client.prepare(INSERT).await.unwrap();
+    let mut ours = 0.0f64;
+    let mut raw = 0.0f64;
+    for _ in 0..3 {
+        let start = Instant::now();
+        for _ in 0..n {
+            messenger.dispatch_json("email", "send_email", &value, &options).await.unwrap();
+        }
+        ours = ours.max(per_second(n, start.elapsed()));
+        let start = Instant::now();
+        for _ in 0..n {
+            let now = Utc::now().fixed_offset();
+            client
+                .query_one(
+                    &statement,
+                    &[&"email", &"default", &value, &headers, &5i16, &now, &None::<chrono::DateTime<chrono::FixedOffset>>, &3i32, &None::<&str>, &metadata],
+                )
+                .await
+                .unwrap();
+        }
+        raw = raw.max(per_second(n, start.elapsed()));
+    }
+    row("dispatch one message (validated)", ours, "raw prepared INSERT", raw, "msg/s");
+
+    // Where the time goes: the same dispatch on a plain client (no pool) and the raw INSERT
+    // through a pooled connection.
+    let mut plain = 0.0f64;
+    let mut pooled_raw = 0.0f64;
+    let pool = db.pool(1);
+    for _ in 0..3 {
+        let start = Instant::now();
+        for _ in 0..n {
+            symphony_messenger::dispatch::dispatch_json_with(
+                &client,
+                Validators::embedded(),
+                "email",
+                "send_email",
+                &value,
+                &options,
+            )
+            .await
+            .unwrap();
+        }
+        plain = plain.max(per_second(n, start.elapsed()));
+        let start = Instant::now();
+        for _ in 0..n {
+            let object = pool.get().await.unwrap();
+            let statement = object.prepare_cached(INSERT).await.unwrap();
+            let now = Utc::now().fixed_offset();
+            object
+                .query_one(
+                    &statement,
+                    &[&"email", &"default", &value, &headers, &5i16, &now, &None::<chrono::DateTime<chrono::FixedOffset>>, &3i32, &None::<&str>, &metadata],
+                )
+                .await
+                .unwrap();
+        }
+        pooled_raw = pooled_raw.max(per_second(n, start.elapsed()));
+    }
+    row("  same, on a plain client (no pool)", plain, "raw prepared INSERT", raw, "msg/s");
+    row("  raw INSERT through the pool", pooled_raw, "raw prepared INSERT", raw, "msg/s");
+
+    // Batches of 1,000.
+    let batch = 1_000;
+    let items: Vec<BatchItem> = (0..batch)
+        .map(|_| BatchItem {
+            transport: "email".into(),
+            message_type: "send_email".into(),
+            body: value.clone(),
+            options: DispatchOptions::default(),
+        })
+        .collect();
+    let rounds = 10;
+    let mut ours = 0.0f64;
+    let mut copy = 0.0f64;
+    let mut multi = 0.0f64;
+    let multi_sql = {
+        let mut sql = String::from("INSERT INTO messenger_messages (transport_name, queue_name, body, headers, priority, available_at, max_retries, metadata) VALUES ");
+        for i in 0..batch {
+            let p = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${},${},${},${},${},${},${},${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8));
+        }
+        sql
+    };
+    let multi_statement = client.prepare(&multi_sql).await.unwrap();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let ids = messenger.dispatch_batch(&items).await.unwrap();
+        assert_eq!(ids.len(), batch);
+        ours = ours.max(per_second(batch, start.elapsed()));
+
+        let start = Instant::now();
+        let sink = client
+            .copy_in("COPY messenger_messages (transport_name, queue_name, body, headers, priority, available_at, max_retries, metadata) FROM STDIN BINARY")
+            .await
+            .unwrap();
+        let writer = BinaryCopyInWriter::new(
+            sink,
+            &[Type::TEXT, Type::TEXT, Type::JSONB, Type::JSONB, Type::INT2, Type::TIMESTAMPTZ, Type::INT4, Type::JSONB],
+        );
+        let mut writer = std::pin::pin!(writer);
+        let now = Utc::now().fixed_offset();
+        for _ in 0..batch {
+            writer
+                .as_mut()
+                .write(&[&"email", &"default", &value, &headers, &5i16, &now, &3i32, &metadata])
+                .await
+                .unwrap();
+        }
+        writer.finish().await.unwrap();
+        copy = copy.max(per_second(batch, start.elapsed()));
+
+        let start = Instant::now();
+        let now = Utc::now().fixed_offset();
+        let transport = "email";
+        let queue = "default";
+        let priority = 5i16;
+        let retries = 3i32;
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(batch * 8);
+        for _ in 0..batch {
+            params.extend_from_slice(&[&transport, &queue, &value, &headers, &priority, &now, &retries, &metadata]);
+        }
+        client.execute(&multi_statement, &params).await.unwrap();
+        multi = multi.max(per_second(batch, start.elapsed()));
+    }
+    row("dispatch_batch of 1,000 (validated, UNNEST)", ours, "raw binary COPY", copy, "msg/s");
+    row("dispatch_batch of 1,000 (validated, UNNEST)", ours, "raw multi-row INSERT", multi, "msg/s");
+}
+
+fn main() {
+    let validators = Validators::embedded();
+    println!("| operation | ours | baseline | ratio (ours / baseline) |");
+    println!("|---|---:|---:|---:|");
+    validation(validators);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = TestDb::new().await;
+        let mut client = db.client().await;
+        symphony_messenger::migrate::apply(&mut client).await.unwrap();
+        dispatch(&db).await;
+    });
+}
