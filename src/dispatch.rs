@@ -117,6 +117,16 @@ fn prepare<'a>(
             "header `{MESSAGE_TYPE_HEADER}` is {given} but the message type is `{message_type}`"
         )));
     }
+    if options.headers.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)) {
+        return Err(MessengerError::InvalidOption(
+            "a header contains U+0000, which PostgreSQL cannot store".to_owned(),
+        ));
+    }
+    if contains_nul(&options.metadata) {
+        return Err(MessengerError::InvalidOption(
+            "metadata contains U+0000, which PostgreSQL cannot store".to_owned(),
+        ));
+    }
     validators.validate(transport, message_type, body)?;
     let mut headers = options.headers.clone();
     headers.insert(MESSAGE_TYPE_HEADER.to_owned(), message_type.into());
@@ -135,6 +145,16 @@ fn prepare<'a>(
         headers: Value::Object(headers),
         available_at,
     })
+}
+
+/// Whether a JSON value holds U+0000 in any string or key (jsonb cannot store it).
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
+        _ => false,
+    }
 }
 
 /// Validates and inserts one message using `client` (a pooled connection, a plain client or a
@@ -358,7 +378,7 @@ impl Messenger {
         // Validate before taking a connection: an invalid payload costs no database work.
         let m = prepare(self.validators, transport, message_type, body, options)?;
         let client = self.client().await?;
-        insert_one(&**client, &m).await
+        insert_one(&client, &m).await
     }
 
     /// Dispatches raw JSON bytes: the size limit is checked before parsing.
@@ -379,6 +399,6 @@ impl Messenger {
         // Validate before taking a connection: an invalid batch costs no database work.
         let prepared = prepare_batch(self.validators, items)?;
         let client = self.client().await?;
-        insert_batch(&**client, &prepared).await
+        insert_batch(&client, &prepared).await
     }
 }

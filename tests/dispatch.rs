@@ -321,3 +321,32 @@ async fn malformed_input_is_a_clear_error_and_inserts_nothing() {
 
     assert_eq!(count(&client).await, 0);
 }
+
+#[tokio::test]
+async fn u0000_is_refused_before_postgresql_sees_it() {
+    // PostgreSQL's text and jsonb cannot hold U+0000 (SQLSTATE 22P05): the payload contract
+    // and the dispatch options refuse it up front, so it is never a database error.
+    let (_db, messenger, client) = messenger().await;
+    let mut body = email();
+    body["subject"] = json!("nul\u{0}byte");
+    let err = messenger
+        .dispatch_json("email", "send_email", &body, &DispatchOptions::default())
+        .await
+        .unwrap_err();
+    let MessengerError::Validation { errors, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(errors[0].pointer, "/subject", "{errors:?}");
+
+    let options = DispatchOptions {
+        metadata: json!({"trace": "a\u{0}b"}),
+        ..DispatchOptions::default()
+    };
+    let err = messenger
+        .dispatch_json("email", "send_email", &email(), &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MessengerError::InvalidOption(_)), "{err}");
+    assert!(err.to_string().contains("U+0000"), "{err}");
+    assert_eq!(count(&client).await, 0);
+}
