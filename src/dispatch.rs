@@ -350,7 +350,25 @@ impl Messenger {
     }
 
     /// Dispatches a generated payload struct to transport `T`, which must accept it (checked
-    /// by the compiler).
+    /// by the compiler):
+    ///
+    /// ```no_run
+    /// # use symphony_messenger::dispatch::{DispatchOptions, Messenger};
+    /// # use symphony_messenger::payloads::{WebhookDelivery, WebhooksTransport};
+    /// # async fn send(messenger: Messenger, hook: WebhookDelivery) {
+    /// messenger.dispatch::<WebhooksTransport, _>(&hook, &DispatchOptions::default()).await;
+    /// # }
+    /// ```
+    ///
+    /// The `email` transport does not accept `webhook_delivery`, so this does not compile:
+    ///
+    /// ```compile_fail,E0277
+    /// # use symphony_messenger::dispatch::{DispatchOptions, Messenger};
+    /// # use symphony_messenger::payloads::{EmailTransport, WebhookDelivery};
+    /// # async fn send(messenger: Messenger, hook: WebhookDelivery) {
+    /// messenger.dispatch::<EmailTransport, _>(&hook, &DispatchOptions::default()).await;
+    /// # }
+    /// ```
     pub async fn dispatch<T, M>(
         &self,
         message: &M,
