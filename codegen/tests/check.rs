@@ -305,3 +305,42 @@ async fn ctrl_c_drops_the_scratch_database() {
         .get(0);
     assert_eq!(left, 0, "a scratch database was left behind");
 }
+
+#[test]
+fn config_file_paths_are_relative_to_the_file() {
+    let work = project_copy();
+    std::fs::write(
+        work.path().join("messenger-gen.toml"),
+        "output = \"out\"\n[rust]\ncrate-name = \"my-queries\"\ndir = \"rust-queries\"\n",
+    )
+    .unwrap();
+    let config = work.path().join("messenger-gen.toml");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let args = ["generate", "--config", config.to_str().unwrap()];
+    let out = messenger_gen(elsewhere.path(), &args, Some(&server_url()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifest =
+        std::fs::read_to_string(work.path().join("out/rust-queries/Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"my-queries\""), "{manifest}");
+    assert!(
+        work.path()
+            .join("out/jsonschema/transports/email.schema.json")
+            .is_file()
+    );
+    let check = ["check", "--config", config.to_str().unwrap()];
+    assert_eq!(
+        messenger_gen(elsewhere.path(), &check, Some(&server_url()))
+            .status
+            .code(),
+        Some(0)
+    );
+    // An unknown key is an input error naming the file.
+    std::fs::write(&config, "outptu = \"x\"\n").unwrap();
+    let out = messenger_gen(elsewhere.path(), &check, Some(&server_url()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("messenger-gen.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,164 @@
+//! `messenger-gen validate` on fixture payload files (`tests/payloads/`) against this
+//! repository's generated schemas: human and JSON output as snapshots, and the exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Runs `messenger-gen validate <args>` from the repository root (where generated/ is), with
+/// fixture paths relative to it so the output is stable.
+fn validate(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_messenger-gen"))
+        .arg("validate")
+        .args(args)
+        .current_dir(repo_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(stdin.unwrap_or_default().as_bytes())
+        .unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const P: &str = "codegen/tests/payloads";
+
+#[test]
+fn valid_payloads_exit_0() {
+    let out = validate(
+        &[
+            "--transport",
+            "email",
+            "--type",
+            "send_email",
+            &format!("{P}/valid_email.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{P}/valid_email.json: valid\n"));
+}
+
+#[test]
+fn human_output_lists_every_error_and_exits_1() {
+    let out = validate(
+        &[
+            "--transport",
+            "email",
+            "--type",
+            "send_email",
+            &format!("{P}/valid_email.json"),
+            &format!("{P}/invalid_email.json"),
+            &format!("{P}/truncated.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("human", text(&out.stdout));
+}
+
+#[test]
+fn json_output_is_one_line_per_file_and_envelopes_need_no_type() {
+    let out = validate(
+        &[
+            "--transport",
+            "webhooks",
+            "--format",
+            "json",
+            &format!("{P}/envelope_webhook.json"),
+            &format!("{P}/envelope_without_type.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    for line in stdout.lines() {
+        let parsed: serde_json::Value =
+            serde_json::from_str(line).expect("one JSON object per line");
+        assert!(
+            parsed["file"].is_string()
+                && parsed["valid"].is_boolean()
+                && parsed["errors"].is_array()
+        );
+    }
+    insta::assert_snapshot!("json", stdout);
+}
+
+#[test]
+fn standard_input_is_read_for_a_dash() {
+    let out = validate(
+        &[
+            "--transport",
+            "notifications",
+            "--type",
+            "sms_notification",
+            "-",
+        ],
+        Some(r#"{"phone_number": "+4915112345678", "message": "hi"}"#),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "-: valid\n");
+}
+
+#[test]
+fn unknown_names_and_unreadable_files_exit_2() {
+    let out = validate(
+        &["--transport", "pigeon", &format!("{P}/valid_email.json")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: unknown transport `pigeon`; known transports: email, notifications, webhooks\n"
+    );
+
+    let out = validate(
+        &[
+            "--transport",
+            "webhooks",
+            "--type",
+            "send_email",
+            &format!("{P}/valid_email.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: transport `webhooks` does not accept `send_email`; it accepts: webhook_delivery\n"
+    );
+
+    let out = validate(
+        &[
+            "--transport",
+            "email",
+            "--type",
+            "send_email",
+            "no/such/file.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("error: cannot read no/such/file.json: "));
+}
