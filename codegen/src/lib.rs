@@ -6,6 +6,7 @@ mod commands;
 pub mod config;
 pub mod database;
 pub mod db;
+pub mod diagnostics;
 pub mod emit;
 pub mod exit_codes;
 pub mod failure;

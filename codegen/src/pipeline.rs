@@ -10,7 +10,7 @@ use crate::load;
 use crate::rust_queries;
 use crate::write::FileMap;
 use crate::{db, exit_codes};
-use crate::{emit, introspect};
+use crate::{diagnostics, emit, introspect};
 
 /// Everything `generate` would write, and the warnings found on the way.
 #[derive(Debug)]
@@ -64,7 +64,7 @@ async fn generate_in(
     migrations
         .apply(&mut client)
         .await
-        .map_err(|e| Failure::input(format!("{}: {e}", config.schema.display())))?;
+        .map_err(|e| diagnostics::migration_failure(e, &config.schema, migrations))?;
 
     let mut files = FileMap::new();
     let settings = config.clone();

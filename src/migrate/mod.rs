@@ -32,6 +32,19 @@ pub enum MigrateError {
     /// A statement sent to PostgreSQL failed.
     #[error("database error: {0}")]
     Database(#[from] tokio_postgres::Error),
+    /// A migration's SQL failed; `position` is PostgreSQL's 1-based character offset into the
+    /// migration file, when it reported one.
+    #[error("{migration}: {message}")]
+    Sql {
+        /// The failing migration (`V{n}__{name}`).
+        migration: String,
+        /// PostgreSQL's message.
+        message: String,
+        /// 1-based character position in the migration's SQL.
+        position: Option<u32>,
+        /// PostgreSQL's hint, if any.
+        hint: Option<String>,
+    },
     /// A migration directory could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -161,7 +174,10 @@ impl Migrations {
 
     /// Applies every pending migration, each in its own transaction. Returns what was applied.
     pub async fn apply(&self, client: &mut Client) -> Result<Vec<MigrationId>, MigrateError> {
-        let report = Runner::new(&self.migrations).run_async(client).await?;
+        let report = Runner::new(&self.migrations)
+            .run_async(client)
+            .await
+            .map_err(sql_error)?;
         Ok(report.applied_migrations().iter().map(id_of).collect())
     }
 
@@ -217,6 +233,28 @@ pub async fn rollback_latest(client: &mut Client) -> Result<Option<MigrationId>,
 /// Status of the embedded migrations (see [`Migrations::status`]).
 pub async fn status(client: &mut Client) -> Result<MigrationStatus, MigrateError> {
     Migrations::embedded().status(client).await
+}
+
+/// Turns refinery's "error applying migration X" into [`MigrateError::Sql`] with PostgreSQL's
+/// message and position, so callers can point into the file.
+fn sql_error(err: refinery::Error) -> MigrateError {
+    if let refinery::error::Kind::Connection(context, source) = err.kind()
+        && let Some(migration) = context.strip_prefix("error applying migration ")
+        && let Some(db) = source
+            .downcast_ref::<tokio_postgres::Error>()
+            .and_then(tokio_postgres::Error::as_db_error)
+    {
+        return MigrateError::Sql {
+            migration: migration.to_owned(),
+            message: db.message().to_owned(),
+            position: match db.position() {
+                Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p),
+                _ => None,
+            },
+            hint: db.hint().map(str::to_owned),
+        };
+    }
+    MigrateError::Refinery(err)
 }
 
 fn id_of(migration: &Migration) -> MigrationId {

@@ -4,6 +4,7 @@ use symphony_messenger::migrate::{self, Migrations};
 
 use crate::cli::{MigrateAction, MigrateArgs};
 use crate::db;
+use crate::diagnostics;
 use crate::exit_codes;
 use crate::failure::Failure;
 
@@ -20,7 +21,11 @@ pub async fn run(args: MigrateArgs) -> Result<u8, Failure> {
     let failed = |e: migrate::MigrateError| Failure::input(e.to_string());
     match args.action {
         MigrateAction::Up => {
-            let applied = migrations.apply(&mut client).await.map_err(failed)?;
+            let schema_dir = args.schema.clone().unwrap_or_else(|| "schema".into());
+            let applied = migrations
+                .apply(&mut client)
+                .await
+                .map_err(|e| diagnostics::migration_failure(e, &schema_dir, &migrations))?;
             if applied.is_empty() {
                 println!("nothing to apply: the database is up to date");
             }
