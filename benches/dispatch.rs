@@ -81,7 +81,13 @@ fn validation(validators: &Validators) {
             assert!(raw.is_valid(&value));
         }
     });
-    row("validate 1 KB payload (pre-parsed)", ours, "raw jsonschema is_valid", baseline, "/s");
+    row(
+        "validate 1 KB payload (pre-parsed)",
+        ours,
+        "raw jsonschema is_valid",
+        baseline,
+        "/s",
+    );
 
     let ours_parse = best(5, n / 4, || {
         for _ in 0..n / 4 {
@@ -91,8 +97,16 @@ fn validation(validators: &Validators) {
         }
     });
     match ajv(&bytes) {
-        Ok(ajv) => row("parse + validate 1 KB payload", ours_parse, "ajv (JSON.parse + validate)", ajv, "/s"),
-        Err(why) => println!("| parse + validate 1 KB payload | {ours_parse:.0} /s | ajv: not run ({why}) | - |"),
+        Ok(ajv) => row(
+            "parse + validate 1 KB payload",
+            ours_parse,
+            "ajv (JSON.parse + validate)",
+            ajv,
+            "/s",
+        ),
+        Err(why) => println!(
+            "| parse + validate 1 KB payload | {ours_parse:.0} /s | ajv: not run ({why}) | - |"
+        ),
     }
 }
 
@@ -156,7 +170,10 @@ async fn dispatch(db: &TestDb) {
     for _ in 0..3 {
         let start = Instant::now();
         for _ in 0..n {
-            messenger.dispatch_json("email", "send_email", &value, &options).await.unwrap();
+            messenger
+                .dispatch_json("email", "send_email", &value, &options)
+                .await
+                .unwrap();
         }
         ours = ours.max(per_second(n, start.elapsed()));
         let start = Instant::now();
@@ -165,14 +182,31 @@ async fn dispatch(db: &TestDb) {
             client
                 .query_one(
                     &statement,
-                    &[&"email", &"default", &value, &headers, &5i16, &now, &None::<chrono::DateTime<chrono::FixedOffset>>, &3i32, &None::<&str>, &metadata],
+                    &[
+                        &"email",
+                        &"default",
+                        &value,
+                        &headers,
+                        &5i16,
+                        &now,
+                        &None::<chrono::DateTime<chrono::FixedOffset>>,
+                        &3i32,
+                        &None::<&str>,
+                        &metadata,
+                    ],
                 )
                 .await
                 .unwrap();
         }
         raw = raw.max(per_second(n, start.elapsed()));
     }
-    row("dispatch one message (validated)", ours, "raw prepared INSERT", raw, "msg/s");
+    row(
+        "dispatch one message (validated)",
+        ours,
+        "raw prepared INSERT",
+        raw,
+        "msg/s",
+    );
 
     // Where the time goes: the same dispatch on a plain client (no pool) and the raw INSERT
     // through a pooled connection.
@@ -202,15 +236,38 @@ async fn dispatch(db: &TestDb) {
             object
                 .query_one(
                     &statement,
-                    &[&"email", &"default", &value, &headers, &5i16, &now, &None::<chrono::DateTime<chrono::FixedOffset>>, &3i32, &None::<&str>, &metadata],
+                    &[
+                        &"email",
+                        &"default",
+                        &value,
+                        &headers,
+                        &5i16,
+                        &now,
+                        &None::<chrono::DateTime<chrono::FixedOffset>>,
+                        &3i32,
+                        &None::<&str>,
+                        &metadata,
+                    ],
                 )
                 .await
                 .unwrap();
         }
         pooled_raw = pooled_raw.max(per_second(n, start.elapsed()));
     }
-    row("  same, on a plain client (no pool)", plain, "raw prepared INSERT", raw, "msg/s");
-    row("  raw INSERT through the pool", pooled_raw, "raw prepared INSERT", raw, "msg/s");
+    row(
+        "  same, on a plain client (no pool)",
+        plain,
+        "raw prepared INSERT",
+        raw,
+        "msg/s",
+    );
+    row(
+        "  raw INSERT through the pool",
+        pooled_raw,
+        "raw prepared INSERT",
+        raw,
+        "msg/s",
+    );
 
     // Batches of 1,000.
     let batch = 1_000;
@@ -227,13 +284,25 @@ async fn dispatch(db: &TestDb) {
     let mut copy = 0.0f64;
     let mut multi = 0.0f64;
     let multi_sql = {
-        let mut sql = String::from("INSERT INTO messenger_messages (transport_name, queue_name, body, headers, priority, available_at, max_retries, metadata) VALUES ");
+        let mut sql = String::from(
+            "INSERT INTO messenger_messages (transport_name, queue_name, body, headers, priority, available_at, max_retries, metadata) VALUES ",
+        );
         for i in 0..batch {
             let p = i * 8;
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("(${},${},${},${},${},${},${},${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8));
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8
+            ));
         }
         sql
     };
@@ -254,14 +323,25 @@ async fn dispatch(db: &TestDb) {
             .unwrap();
         let writer = BinaryCopyInWriter::new(
             sink,
-            &[Type::TEXT, Type::TEXT, Type::JSONB, Type::JSONB, Type::INT2, Type::TIMESTAMPTZ, Type::INT4, Type::JSONB],
+            &[
+                Type::TEXT,
+                Type::TEXT,
+                Type::JSONB,
+                Type::JSONB,
+                Type::INT2,
+                Type::TIMESTAMPTZ,
+                Type::INT4,
+                Type::JSONB,
+            ],
         );
         let mut writer = std::pin::pin!(writer);
         let now = Utc::now().fixed_offset();
         for _ in 0..batch {
             writer
                 .as_mut()
-                .write(&[&"email", &"default", &value, &headers, &5i16, &now, &3i32, &metadata])
+                .write(&[
+                    &"email", &"default", &value, &headers, &5i16, &now, &3i32, &metadata,
+                ])
                 .await
                 .unwrap();
         }
@@ -276,7 +356,9 @@ async fn dispatch(db: &TestDb) {
         let retries = 3i32;
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(batch * 8);
         for _ in 0..batch {
-            params.extend_from_slice(&[&transport, &queue, &value, &headers, &priority, &now, &retries, &metadata]);
+            params.extend_from_slice(&[
+                &transport, &queue, &value, &headers, &priority, &now, &retries, &metadata,
+            ]);
         }
         client.execute(&multi_statement, &params).await.unwrap();
         multi = multi.max(per_second(batch, start.elapsed()));
@@ -305,9 +387,27 @@ async fn dispatch(db: &TestDb) {
         assert_eq!(ids.len(), batch);
         raw_unnest = raw_unnest.max(per_second(batch, start.elapsed()));
     }
-    row("dispatch_batch of 1,000 (validated, UNNEST)", ours, "raw binary COPY", copy, "msg/s");
-    row("dispatch_batch of 1,000 (validated, UNNEST)", ours, "raw multi-row INSERT", multi, "msg/s");
-    row("  the generated UNNEST statement alone", raw_unnest, "raw binary COPY", copy, "msg/s");
+    row(
+        "dispatch_batch of 1,000 (validated, UNNEST)",
+        ours,
+        "raw binary COPY",
+        copy,
+        "msg/s",
+    );
+    row(
+        "dispatch_batch of 1,000 (validated, UNNEST)",
+        ours,
+        "raw multi-row INSERT",
+        multi,
+        "msg/s",
+    );
+    row(
+        "  the generated UNNEST statement alone",
+        raw_unnest,
+        "raw binary COPY",
+        copy,
+        "msg/s",
+    );
 }
 
 fn main() {
@@ -319,7 +419,9 @@ fn main() {
     runtime.block_on(async {
         let db = TestDb::new().await;
         let mut client = db.client().await;
-        symphony_messenger::migrate::apply(&mut client).await.unwrap();
+        symphony_messenger::migrate::apply(&mut client)
+            .await
+            .unwrap();
         dispatch(&db).await;
     });
 }

@@ -117,7 +117,11 @@ fn prepare<'a>(
             "header `{MESSAGE_TYPE_HEADER}` is {given} but the message type is `{message_type}`"
         )));
     }
-    if options.headers.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)) {
+    if options
+        .headers
+        .iter()
+        .any(|(k, v)| k.contains('\0') || contains_nul(v))
+    {
         return Err(MessengerError::InvalidOption(
             "a header contains U+0000, which PostgreSQL cannot store".to_owned(),
         ));

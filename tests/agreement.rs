@@ -335,7 +335,9 @@ async fn oracle_rejects_postgres_lenient_uuid_forms() {
 #[tokio::test]
 async fn oracle_rejects_postgres_lenient_timestamptz_forms() {
     // timestamptz input reads special words, dates, missing offsets (the session time zone),
-    // a lower-case t, a space, missing seconds, 24:00:00 and :60 anywhere.
+    // a lower-case t, a space, missing seconds, 24:00:00 and :60 anywhere — the leap second
+    // 23:59:60 UTC too, which RFC 3339 allows but the contract refuses (JavaScript's Date cannot
+    // represent it; PostgreSQL rolls it into the next minute).
     let mut probe = Probe::column("timestamptz", json!({"kind": "timestamptz"})).await;
     for lenient in [
         "now",
@@ -350,16 +352,32 @@ async fn oracle_rejects_postgres_lenient_timestamptz_forms() {
         "2024-01-01T10:00Z",
         "2024-01-01T24:00:00Z",
         "2024-01-01T10:00:60Z",
+        "2016-12-31T23:59:60Z",
+        "2016-12-31T18:59:60-05:00",
     ] {
         probe.lenient(json!({ "v": lenient })).await;
     }
-    // RFC 3339 (format date-time) allows a leap second at 23:59 UTC; so does the oracle.
     probe
-        .both_accept(json!({"v": "2016-12-31T23:59:60Z"}))
+        .both_accept(json!({"v": "2016-12-31T23:59:59.999999Z"}))
         .await;
     probe
         .both_accept(json!({"v": "2024-06-15T12:34:56.789+05:30"}))
         .await;
+}
+
+#[tokio::test]
+async fn oracle_rejects_second_60_in_timestamp_and_time() {
+    // timestamp and time read second 60 as the next minute, leap second or not; the contract's
+    // seconds are 00-59 in every date/time type.
+    let mut probe = Probe::column("timestamp", json!({"kind": "timestamp"})).await;
+    probe.lenient(json!({"v": "2016-12-31T23:59:60"})).await;
+    probe.lenient(json!({"v": "2024-01-01T10:00:60.5"})).await;
+    probe
+        .both_accept(json!({"v": "2024-01-01T10:00:59.5"}))
+        .await;
+    let mut probe = Probe::column("time", json!({"kind": "time"})).await;
+    probe.lenient(json!({"v": "23:59:60"})).await;
+    probe.both_accept(json!({"v": "23:59:59"})).await;
 }
 
 #[tokio::test]
@@ -489,12 +507,19 @@ async fn oracle_inserts_only_the_keys_present_so_defaults_apply() {
 
 #[tokio::test]
 async fn oracle_keeps_postgres_verdict_where_postgres_is_stricter() {
-    // Where PostgreSQL refuses what the JSON contract allows, the oracle does not paper over
-    // it: those payloads cannot be stored, so they are invalid, and a JSON Schema that accepts
-    // them disagrees (the corpus marks them "[postgres is stricter]").
+    // Where PostgreSQL refuses what a JSON Schema format allows, the oracle does not paper over
+    // it: those payloads cannot be stored, so they are invalid. CONTRACT.md refuses these ones
+    // too (year 0000, offsets past ±15:59, U+0000 in text and in jsonb strings and keys); the
+    // corpus marks those it does not refuse "[postgres is stricter]".
     let mut probe = Probe::column("timestamptz", json!({"kind": "timestamptz"})).await;
     probe
         .both_refuse(json!({"v": "2024-01-01T10:00:00+16:00"}))
+        .await;
+    probe
+        .both_refuse(json!({"v": "2024-01-01T10:00:00-16:00"}))
+        .await;
+    probe
+        .both_accept(json!({"v": "2024-01-01T10:00:00-15:59"}))
         .await;
     probe
         .both_refuse(json!({"v": "0000-06-15T00:00:00Z"}))
@@ -505,6 +530,10 @@ async fn oracle_keeps_postgres_verdict_where_postgres_is_stricter() {
     probe.both_refuse(json!({"v": "a\u{0}b"})).await;
     let mut probe = Probe::column("jsonb", json!({"kind": "jsonb", "payload": null})).await;
     probe.both_refuse(json!({"v": {"text": "a\u{0}b"}})).await;
+    probe.both_refuse(json!({"v": {"key\u{0}": 1}})).await;
+    probe.both_refuse(json!({"v": [[{"a": ["\u{0}"]}]]})).await;
+    let mut probe = Probe::column("json", json!({"kind": "json"})).await;
+    probe.both_refuse(json!({"v": "\u{0}"})).await;
 }
 
 #[tokio::test]

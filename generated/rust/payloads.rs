@@ -90,16 +90,20 @@ pub struct SendEmail {
     pub message_id: uuid::Uuid,
     /// Recipient address.
     #[schemars(length(max = 320))]
-    #[schemars(regex(pattern = "^[^@ ]+@[^@ ]+$"))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
+    #[schemars(extend("allOf" = [{"pattern": "^[^@ ]+@[^@ ]+$"}]))]
     pub to_address: String,
     /// Carbon-copy addresses.
     #[serde(default = "SendEmail::default_cc")]
+    #[schemars(inner(regex(pattern = r"^[^\u0000]*$")))]
     pub cc: Vec<String>,
     /// Subject line.
     #[schemars(length(min = 1, max = 200))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub subject: String,
     /// Plain-text body.
     #[schemars(length(max = 100000))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub body_text: String,
     /// Template to render instead of the plain body, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +115,7 @@ pub struct SendEmail {
     /// Earliest time to send; now when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(
-        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+        pattern = r"^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"
     ))]
     pub send_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
@@ -163,6 +167,7 @@ pub struct SmsNotification {
     pub phone_number: String,
     /// Text to send.
     #[schemars(length(max = 480))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub message: String,
     /// Channels to deliver through, at least one.
     #[serde(default = "SmsNotification::default_channels")]
@@ -174,6 +179,9 @@ pub struct SmsNotification {
     pub sender_ip: Option<std::net::IpAddr>,
     /// Do not deliver after this day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = "^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$"
+    ))]
     pub expires_on: Option<chrono::NaiveDate>,
     /// Send as UCS-2 instead of GSM-7.
     #[serde(default = "SmsNotification::default_unicode")]
@@ -206,10 +214,12 @@ pub struct UserSignedUp {
     pub user_id: uuid::Uuid,
     /// The address the user signed up with.
     #[schemars(length(max = 320))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub email: String,
     /// Name shown to other users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 100))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
     pub display_name: Option<String>,
     /// Subscription plan chosen at sign-up.
     #[serde(default = "UserSignedUp::default_plan")]
@@ -220,11 +230,14 @@ pub struct UserSignedUp {
     pub referral_code: Option<String>,
     /// When the account was created.
     #[schemars(regex(
-        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+        pattern = r"^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"
     ))]
     pub signed_up_at: chrono::DateTime<chrono::FixedOffset>,
     /// Date of birth, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = "^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$"
+    ))]
     pub birth_date: Option<chrono::NaiveDate>,
     /// Age in years at sign-up, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,6 +250,7 @@ pub struct UserSignedUp {
     pub credit: f64,
     /// Topics the user picked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(inner(regex(pattern = r"^[^\u0000]*$")))]
     pub interests: Option<Vec<String>>,
     /// Whether the user agreed to marketing email.
     #[serde(default = "UserSignedUp::default_marketing_opt_in")]
@@ -295,13 +309,15 @@ pub struct WebhookDelivery {
     pub delivery_id: uuid::Uuid,
     /// Where to send the request.
     #[schemars(length(max = 2048))]
-    #[schemars(regex(pattern = "^https?://[^ ]+$"))]
+    #[schemars(regex(pattern = r"^[^\u0000]*$"))]
+    #[schemars(extend("allOf" = [{"pattern": "^https?://[^ ]+$"}]))]
     pub url: String,
     /// HTTP method.
     #[serde(default = "WebhookDelivery::default_method")]
     pub method: WebhookDeliveryMethod,
     /// The JSON body to send, any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<JsonValueSchema>")]
     pub request_body: Option<serde_json::Value>,
     /// How to retry a failed delivery; the transport default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -410,5 +426,35 @@ impl schemars::JsonSchema for IpAddrSchema {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
+    }
+}
+
+/// The JSON Schema of a `json`/`jsonb` value (CONTRACT.md): any JSON value that PostgreSQL can
+/// hold, so no string and no property name with U+0000, at any depth. (schemars gives
+/// `serde_json::Value` the schema `true`.)
+enum JsonValueSchema {}
+
+impl schemars::JsonSchema for JsonValueSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "messenger_json".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let json = generator.subschema_for::<Self>();
+        schemars::json_schema!({
+            "description": "A JSON value that PostgreSQL's json and jsonb can hold.",
+            "allOf": [
+                {"if": {"type": "string"}, "then": {"type": "string", "pattern": r"^[^\u0000]*$"}},
+                {"if": {"type": "array"}, "then": {"type": "array", "items": json}},
+                {
+                    "if": {"type": "object"},
+                    "then": {
+                        "type": "object",
+                        "propertyNames": {"pattern": r"^[^\u0000]*$"},
+                        "additionalProperties": json
+                    }
+                }
+            ]
+        })
     }
 }

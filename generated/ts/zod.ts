@@ -8,22 +8,32 @@ import type * as payloads from "./payloads.ts";
 type Equals<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
-/** Any JSON value: a `json` column, or a `jsonb` column without a declared payload type. */
+/** A uuid in its canonical text form (CONTRACT.md). */
+const uuidPattern = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+/** An RFC 3339 full-date other than year 0000 (CONTRACT.md). */
+const datePattern = new RegExp("^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$", "u");
+/**
+ * An RFC 3339 date-time with seconds (00-59) and an offset (up to ±15:59), other than
+ * year 0000 (CONTRACT.md).
+ */
+const timestamptzPattern = new RegExp("^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]+)?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$", "u");
+/** A string without U+0000, which PostgreSQL's text and jsonb cannot hold. */
+const nulFreePattern = new RegExp("^[^\\u0000]*$", "u");
+
+/**
+ * Any JSON value that PostgreSQL's json and jsonb can hold (CONTRACT.md): a `json` column, or a
+ * `jsonb` column without a declared payload type. No string and no key may contain U+0000.
+ */
 export const jsonValueSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([
-    z.string(),
+    z.string().regex(nulFreePattern),
     z.number(),
     z.boolean(),
     z.null(),
     z.array(jsonValueSchema),
-    z.record(z.string(), jsonValueSchema.optional()),
+    z.record(z.string().regex(nulFreePattern), jsonValueSchema.optional()),
   ]),
 );
-
-/** A uuid in its canonical text form (CONTRACT.md). */
-const uuidPattern = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
-/** An RFC 3339 date-time with seconds and an offset (CONTRACT.md). */
-const timestamptzPattern = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
 
 /** At least `minimum` characters, counted in code points like PostgreSQL's char_length. */
 function minChars(minimum: number): z.core.$ZodCheck<string> {
@@ -42,8 +52,8 @@ function minChars(minimum: number): z.core.$ZodCheck<string> {
 }
 
 /**
- * At most `maximum` characters, counted in code points like PostgreSQL's char_length (Zod's
- * `.max()` counts UTF-16 code units).
+ * At most `maximum` characters, counted in code points like PostgreSQL's char_length (as Zod
+ * 4.6's own `.max()` does; Zod 3 counted UTF-16 code units).
  */
 function maxChars(maximum: number): z.core.$ZodCheck<string> {
   return z.check<string>((ctx) => {
@@ -79,10 +89,10 @@ export type RetryPolicyInput = z.infer<typeof RetryPolicySchema>;
  */
 export const SendEmailSchema = z.strictObject({
   message_id: z.string().regex(uuidPattern),
-  to_address: z.string().check(maxChars(320)).regex(new RegExp("^[^@ ]+@[^@ ]+$", "u")),
-  cc: z.array(z.string()).optional(),
-  subject: z.string().check(minChars(1), maxChars(200)),
-  body_text: z.string().check(maxChars(100000)),
+  to_address: z.string().check(maxChars(320)).regex(nulFreePattern).regex(new RegExp("^[^@ ]+@[^@ ]+$", "u")),
+  cc: z.array(z.string().regex(nulFreePattern)).optional(),
+  subject: z.string().check(minChars(1), maxChars(200)).regex(nulFreePattern),
+  body_text: z.string().check(maxChars(100000)).regex(nulFreePattern),
   template: z.enum(["welcome", "reset_password", "invoice"]).nullable().optional(),
   priority: z.number().int().min(1).max(10).optional(),
   send_at: z.iso.datetime({ offset: true }).regex(timestamptzPattern).nullable().optional(),
@@ -96,10 +106,10 @@ export type SendEmailInput = z.infer<typeof SendEmailSchema>;
  */
 export const SmsNotificationSchema = z.strictObject({
   phone_number: z.string().check(maxChars(16)).regex(new RegExp("^\\+[1-9][0-9]{6,14}$", "u")),
-  message: z.string().check(maxChars(480)),
+  message: z.string().check(maxChars(480)).regex(nulFreePattern),
   channels: z.array(z.enum(["sms", "push", "email"])).min(1).optional(),
   sender_ip: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
-  expires_on: z.iso.date().nullable().optional(),
+  expires_on: z.iso.date().regex(datePattern).nullable().optional(),
   unicode: z.boolean().optional(),
 });
 export type SmsNotificationInput = z.infer<typeof SmsNotificationSchema>;
@@ -111,15 +121,15 @@ export type SmsNotificationInput = z.infer<typeof SmsNotificationSchema>;
  */
 export const UserSignedUpSchema = z.strictObject({
   user_id: z.string().regex(uuidPattern),
-  email: z.string().check(maxChars(320)),
-  display_name: z.string().check(maxChars(100)).nullable().optional(),
+  email: z.string().check(maxChars(320)).regex(nulFreePattern),
+  display_name: z.string().check(maxChars(100)).regex(nulFreePattern).nullable().optional(),
   plan: z.enum(["free", "pro", "enterprise"]).optional(),
   referral_code: z.string().regex(new RegExp("^[A-Z0-9]{8}$", "u")).nullable().optional(),
   signed_up_at: z.iso.datetime({ offset: true }).regex(timestamptzPattern),
-  birth_date: z.iso.date().nullable().optional(),
+  birth_date: z.iso.date().regex(datePattern).nullable().optional(),
   age: z.number().int().min(13).lt(150).nullable().optional(),
   credit: z.number().min(0).max(1000000).optional(),
-  interests: z.array(z.string()).nullable().optional(),
+  interests: z.array(z.string().regex(nulFreePattern)).nullable().optional(),
   marketing_opt_in: z.boolean().optional(),
 });
 export type UserSignedUpInput = z.infer<typeof UserSignedUpSchema>;
@@ -131,7 +141,7 @@ export type UserSignedUpInput = z.infer<typeof UserSignedUpSchema>;
  */
 export const WebhookDeliverySchema = z.strictObject({
   delivery_id: z.string().regex(uuidPattern),
-  url: z.string().check(maxChars(2048)).regex(new RegExp("^https?://[^ ]+$", "u")),
+  url: z.string().check(maxChars(2048)).regex(nulFreePattern).regex(new RegExp("^https?://[^ ]+$", "u")),
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).optional(),
   request_body: jsonValueSchema.nullable().optional(),
   retry_policy: RetryPolicySchema.nullable().optional(),

@@ -10,10 +10,12 @@
 //! (CONTRACT.md) is strict: `jsonb_populate_record` ignores unknown keys, turns `5` into the
 //! text `"5"` and `"yes"` into `true`, takes the string `"{a,b}"` as an array, `uuid` accepts
 //! braces and missing hyphens, `timestamptz` accepts `now`, `epoch`, `2024-01-01` and
-//! `24:00:00`, `varchar(n)` silently drops trailing spaces past `n`, `int8` goes to 2^63−1,
+//! `24:00:00`, the date/time types roll second 60 (a leap second) over into the next minute,
+//! `varchar(n)` silently drops trailing spaces past `n`, `int8` goes to 2^63−1,
 //! and a `jsonb` column takes any JSON even when its COMMENT names a nested payload type. The
 //! typing layer refuses each of those first, and says why; what it lets through, PostgreSQL
-//! judges: NOT NULL, CHECKs, varchar lengths, enum labels, integer ranges, real dates.
+//! judges: NOT NULL, CHECKs, varchar lengths, enum labels, integer ranges, real dates, year 0,
+//! UTC offsets past ±15:59 and U+0000 in text and jsonb (all of which it refuses itself).
 //! `tests/agreement.rs` has one named test per decision.
 
 use std::sync::OnceLock;
@@ -34,11 +36,12 @@ pub const TIMESTAMPTZ_PATTERN: &str =
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
 /// RFC 3339 full-date (format `date`).
 pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
-/// A timestamp without time zone.
+/// A timestamp without time zone; seconds 00-59 (PostgreSQL rolls second 60 over, the contract
+/// refuses it).
 pub const TIMESTAMP_PATTERN: &str =
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$";
-/// A time of day without offset.
-pub const TIME_PATTERN: &str = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$";
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?$";
+/// A time of day without offset; seconds 00-59 (likewise).
+pub const TIME_PATTERN: &str = r"^[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?$";
 
 /// Whether `text` matches `pattern` as JSON Schema's `pattern` keyword sees it (ECMA-262
 /// semantics, through the same `jsonschema` crate as the runtime).
@@ -334,8 +337,9 @@ fn two_digits(s: &str) -> u32 {
     s.parse().expect("digits checked by the pattern")
 }
 
-/// HH:MM:SS ranges of an RFC 3339 time (second 60: a leap second, checked by the caller).
-fn clock_fields(hms: &str) -> Result<(u32, u32, u32), String> {
+/// HH:MM:SS ranges of an RFC 3339 time, without its leap second: CONTRACT.md refuses second 60
+/// (JavaScript's `Date` cannot represent it; PostgreSQL reads it, rolled into the next minute).
+fn clock_fields(hms: &str) -> Result<(), String> {
     let (h, m, s) = (
         two_digits(&hms[0..2]),
         two_digits(&hms[3..5]),
@@ -349,41 +353,32 @@ fn clock_fields(hms: &str) -> Result<(u32, u32, u32), String> {
     if m > 59 {
         return Err(format!("minute {m}"));
     }
+    if s == 60 {
+        return Err(
+            "second 60 (a leap second: JavaScript's Date cannot represent it, PostgreSQL rolls \
+             it into the next minute; the contract's seconds are 00-59)"
+                .to_owned(),
+        );
+    }
     if s > 60 {
         return Err(format!("second {s}"));
     }
-    Ok((h, m, s))
+    Ok(())
 }
 
 /// The time part of an RFC 3339 date-time (after the `T`) whose shape the pattern checked:
-/// field ranges as format `date-time` has them, the leap second included (second 60 only at
-/// 23:59 UTC). Calendar dates (month 13, February 30, year 0) are PostgreSQL's to refuse.
+/// field ranges as format `date-time` has them, but without the leap second (CONTRACT.md).
+/// Calendar dates (month 13, February 30, year 0) and offsets past PostgreSQL's ±15:59 are
+/// PostgreSQL's to refuse.
 fn rfc3339_time_fields(time: &str) -> Result<(), String> {
-    let (h, m, s) = clock_fields(&time[..8])?;
+    clock_fields(&time[..8])?;
     let offset = time.trim_start_matches(|c: char| c.is_ascii_digit() || c == ':' || c == '.');
-    let offset_minutes: i64 = if offset == "Z" {
-        0
-    } else {
+    if offset != "Z" {
         let (oh, om) = (two_digits(&offset[1..3]), two_digits(&offset[4..6]));
         if oh > 23 || om > 59 {
             return Err(format!(
                 "offset {offset} (RFC 3339 offsets are at most 23:59)"
             ));
-        }
-        let minutes = i64::from(oh * 60 + om);
-        if offset.starts_with('-') {
-            -minutes
-        } else {
-            minutes
-        }
-    };
-    if s == 60 {
-        let utc = (i64::from(h * 60 + m) - offset_minutes).rem_euclid(24 * 60);
-        if utc != 23 * 60 + 59 {
-            return Err(
-                "second 60 is a leap second, only at 23:59 UTC (PostgreSQL rolls any :60 over)"
-                    .to_owned(),
-            );
         }
     }
     Ok(())

@@ -237,6 +237,28 @@ pub fn string_values(rng: &mut Rng, c: &Constraints) -> Values {
     for (label, s) in pattern_mismatches(&samples, c) {
         v.bad(format!("pattern mismatch: {label}"), json!(s));
     }
+    // U+0000: a JSON string may hold it, PostgreSQL's text cannot (nor the contract). Only where
+    // the lengths and patterns admit it, so that U+0000 is the one thing wrong.
+    let nul = samples.iter().find_map(|s| {
+        let chars: Vec<char> = s.chars().collect();
+        // After the first character, at the end, in the middle.
+        [chars.len().min(1), chars.len(), chars.len() / 2]
+            .into_iter()
+            .map(|at| {
+                let (head, tail) = chars.split_at(at);
+                head.iter()
+                    .chain(['\0'].iter())
+                    .chain(tail)
+                    .collect::<String>()
+            })
+            .find(|candidate| fits(candidate, c))
+    });
+    if let Some(nul) = nul {
+        v.bad(
+            "a string holding U+0000 (PostgreSQL's text cannot store it)",
+            json!(nul),
+        );
+    }
     v.bad("wrong type: a number", json!(5));
     v.bad("wrong type: a boolean", json!(true));
     v.bad("wrong type: an array of strings", json!([base]));
@@ -551,12 +573,17 @@ pub fn date_values() -> Values {
     ] {
         v.bad(format!("bad date: {label}"), json!(s));
     }
-    v.bad(format!("bad date: year 0 {STRICTER}"), json!("0000-06-15"));
+    v.bad(
+        "bad date: year 0 (PostgreSQL has no year 0)",
+        json!("0000-06-15"),
+    );
     v.bad("wrong type: a number", json!(20240101));
     v
 }
 
-/// timestamptz: RFC 3339 date-times (offsets, fractions, leap seconds) and everything else.
+/// timestamptz: RFC 3339 date-times (offsets, fractions) and everything else — leap seconds
+/// included: the contract refuses second 60 (JavaScript's `Date` cannot hold it, PostgreSQL rolls
+/// it into the next minute).
 pub fn timestamptz_values() -> Values {
     let mut v = Values::default();
     for (label, s) in [
@@ -579,11 +606,6 @@ pub fn timestamptz_values() -> Values {
         (
             "offset +15:59, PostgreSQL's largest",
             "2024-01-01T10:00:00+15:59",
-        ),
-        ("a leap second at 23:59:60 UTC", "2016-12-31T23:59:60Z"),
-        (
-            "a leap second at 23:59:60 UTC, written with an offset",
-            "2016-12-31T18:59:60-05:00",
         ),
     ] {
         v.ok(label, json!(s));
@@ -616,6 +638,14 @@ pub fn timestamptz_values() -> Values {
             "second 60 not at 23:59 UTC (PostgreSQL rolls it over)",
             "2024-01-01T10:00:60Z",
         ),
+        (
+            "a leap second at 23:59:60 UTC (JavaScript cannot hold it, PostgreSQL rolls it over)",
+            "2016-12-31T23:59:60Z",
+        ),
+        (
+            "a leap second at 23:59:60 UTC, written with an offset",
+            "2016-12-31T18:59:60-05:00",
+        ),
         ("no seconds (PostgreSQL reads it)", "2024-01-01T10:00Z"),
         ("an offset without a colon", "2024-01-01T10:00:00+0100"),
         ("an offset without minutes", "2024-01-01T10:00:00+01"),
@@ -630,11 +660,15 @@ pub fn timestamptz_values() -> Values {
         v.bad(format!("bad date-time: {label}"), json!(s));
     }
     v.bad(
-        format!("bad date-time: offset +16:00, past PostgreSQL's ±15:59 {STRICTER}"),
+        "bad date-time: offset +16:00, past PostgreSQL's ±15:59",
         json!("2024-01-01T10:00:00+16:00"),
     );
     v.bad(
-        format!("bad date-time: year 0 {STRICTER}"),
+        "bad date-time: offset -16:00, past PostgreSQL's ±15:59",
+        json!("2024-01-01T10:00:00-16:00"),
+    );
+    v.bad(
+        "bad date-time: year 0 (PostgreSQL has no year 0)",
         json!("0000-06-15T00:00:00Z"),
     );
     v.bad("wrong type: a number (epoch seconds)", json!(1_704_067_200));
@@ -658,6 +692,11 @@ pub fn timestamp_values() -> Values {
             "2024-01-01 00:00:00",
         ),
         ("'now' (PostgreSQL reads it)", "now"),
+        (
+            "second 60 (PostgreSQL rolls it over)",
+            "2016-12-31T23:59:60",
+        ),
+        ("year 0 (PostgreSQL has no year 0)", "0000-06-15T00:00:00"),
     ] {
         v.bad(format!("bad timestamp: {label}"), json!(s));
     }
@@ -682,6 +721,7 @@ pub fn time_values() -> Values {
         ("no seconds (PostgreSQL reads it)", "10:00"),
         ("with an offset", "10:00:00Z"),
         ("'now' (PostgreSQL reads it)", "now"),
+        ("second 60 (PostgreSQL rolls it over)", "23:59:60"),
     ] {
         v.bad(format!("bad time: {label}"), json!(s));
     }
@@ -759,9 +799,19 @@ pub fn any_json_values() -> Values {
     ] {
         v.ok(label, value);
     }
+    // jsonb (and json) cannot store U+0000 anywhere: not in a string, not in a key.
     v.bad(
-        format!("a string holding U+0000 (jsonb cannot store it) {STRICTER}"),
+        "a string holding U+0000 (jsonb cannot store it)",
         json!({"text": "a\u{0}b"}),
+    );
+    v.bad("U+0000 alone", json!("\u{0}"));
+    v.bad(
+        "a key holding U+0000 (jsonb cannot store it)",
+        json!({"key\u{0}": 1}),
+    );
+    v.bad(
+        "U+0000 deep inside arrays and objects",
+        json!([{"d": [[{"e": "f\u{0}"}]]}]),
     );
     v
 }

@@ -11,7 +11,8 @@
 //! serde_json happens to be built.
 
 use super::contract::{
-    INT8_SAFE, TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN, UUID_PATTERN,
+    DATE_PATTERN, INT8_SAFE, JSON_DEF, NUL_FREE_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN,
+    TIMESTAMPTZ_PATTERN, UUID_PATTERN, needs_nul_pattern,
 };
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,6 +97,12 @@ impl<'a> Emitter<'a> {
             catalog,
             payloads: BTreeMap::new(),
         };
+        if catalog.message_type(JSON_DEF).is_some() {
+            return Err(EmitError(format!(
+                "the message type name `{JSON_DEF}` is reserved: it names the definition of a \
+                 JSON value in every schema's `$defs`"
+            )));
+        }
         for message_type in &catalog.message_types {
             let schema = emitter.payload_schema(message_type)?;
             emitter.payloads.insert(&message_type.name, schema);
@@ -126,7 +133,7 @@ impl<'a> Emitter<'a> {
         if !nested.is_empty() {
             document.push("$defs", self.defs(&nested));
         }
-        document
+        with_json_def(document)
     }
 
     fn transport_document(&self, transport: &Transport) -> Result<Option<Object>, EmitError> {
@@ -234,7 +241,7 @@ impl<'a> Emitter<'a> {
                 .with("allOf", dispatch)
                 .with("$defs", self.defs(&defs)),
         );
-        Ok(Some(document))
+        Ok(Some(with_json_def(document)))
     }
 
     fn table_document(&self, table: &Relation, shape: Shape) -> Result<Object, EmitError> {
@@ -251,7 +258,7 @@ impl<'a> Emitter<'a> {
                 .with("required", required)
                 .with("additionalProperties", false),
         );
-        Ok(document)
+        Ok(with_json_def(document))
     }
 
     /// `$defs` for these message types, by name.
@@ -342,14 +349,10 @@ impl<'a> Emitter<'a> {
             SqlType::Float4 | SqlType::Float8 | SqlType::Numeric { .. } => {
                 Typed::new(JsonType::Number)
             }
-            SqlType::Text => Typed::new(JsonType::String),
-            SqlType::Varchar { max_length: n } | SqlType::Char { length: n } => {
-                let mut typed = Typed::new(JsonType::String);
-                typed.max_length = *n;
-                typed
-            }
+            SqlType::Text => Typed::text(None),
+            SqlType::Varchar { max_length: n } | SqlType::Char { length: n } => Typed::text(*n),
             SqlType::Uuid => string(Some("uuid"), Some(UUID_PATTERN)),
-            SqlType::Date => string(Some("date"), None),
+            SqlType::Date => string(Some("date"), Some(DATE_PATTERN)),
             SqlType::Timestamptz => string(Some("date-time"), Some(TIMESTAMPTZ_PATTERN)),
             SqlType::Timestamp => string(None, Some(TIMESTAMP_PATTERN)),
             SqlType::Time => string(None, Some(TIME_PATTERN)),
@@ -396,6 +399,67 @@ impl<'a> Emitter<'a> {
         };
         Ok(Fragment::Typed(Box::new(typed)))
     }
+}
+
+/// The document with [`JSON_DEF`] added to its `$defs` when something in it refers to it.
+fn with_json_def(mut document: Object) -> Object {
+    let target = def_ref(JSON_DEF);
+    if !refers_to(&Json::Object(document.clone()), &target) {
+        return document;
+    }
+    match document.0.iter_mut().find(|(key, _)| key == "$defs") {
+        Some((_, Json::Object(defs))) => defs.push(JSON_DEF, json_def()),
+        _ => document.push("$defs", Object::new().with(JSON_DEF, json_def())),
+    }
+    document
+}
+
+/// Whether `json` holds a `$ref` to `target`.
+fn refers_to(json: &Json, target: &str) -> bool {
+    match json {
+        Json::Scalar(_) => false,
+        Json::Array(items) => items.iter().any(|item| refers_to(item, target)),
+        Json::Object(object) => object.0.iter().any(|(key, value)| {
+            (key == "$ref" && *value == Json::from(target)) || refers_to(value, target)
+        }),
+    }
+}
+
+/// CONTRACT.md's JSON value: any JSON that PostgreSQL's `json`/`jsonb` can hold, so no string
+/// and no property name with U+0000, at any depth. One `if`/`then` per JSON type that can hold
+/// a string (ajv's strict mode wants a `type` beside `pattern`, `items` and `propertyNames`), so
+/// errors point at the string that holds the U+0000.
+fn json_def() -> Object {
+    let json = || Object::new().with("$ref", def_ref(JSON_DEF));
+    let when = |ty: &str, then: Object| {
+        Json::from(
+            Object::new()
+                .with("if", Object::new().with("type", ty))
+                .with("then", Object::new().with("type", ty).extended(then)),
+        )
+    };
+    Object::new()
+        .with(
+            "description",
+            "A JSON value that PostgreSQL's json and jsonb can hold: any JSON, but no string and \
+             no property name may contain U+0000, at any depth.",
+        )
+        .with(
+            "allOf",
+            vec![
+                when("string", Object::new().with("pattern", NUL_FREE_PATTERN)),
+                when("array", Object::new().with("items", json())),
+                when(
+                    "object",
+                    Object::new()
+                        .with(
+                            "propertyNames",
+                            Object::new().with("pattern", NUL_FREE_PATTERN),
+                        )
+                        .with("additionalProperties", json()),
+                ),
+            ],
+        )
 }
 
 /// `$schema`, `$id` and `$comment` of a document.
@@ -494,7 +558,8 @@ impl JsonType {
 /// CHECKs; nullability, description and default are added when it is written out.
 #[derive(Debug, Clone)]
 enum Fragment {
-    /// Any JSON value (`{}`), possibly restricted to a list of values.
+    /// Any JSON value PostgreSQL can hold (a `$ref` to [`JSON_DEF`]), or one of a list of
+    /// values.
     Any { values: Option<Vec<Value>> },
     /// A nested message type, `{"$ref": "#/$defs/<name>"}`.
     Payload(String),
@@ -505,6 +570,9 @@ enum Fragment {
 #[derive(Debug, Clone)]
 struct Typed {
     ty: JsonType,
+    /// A `text`, `varchar` or `char` value: free of U+0000 (CONTRACT.md), by its own pattern
+    /// unless a CHECK's pattern or its list of values already excludes U+0000.
+    text: bool,
     /// `enum`: from an enum type and `x IN (...)` CHECKs (intersected).
     values: Option<Vec<Value>>,
     format: Option<&'static str>,
@@ -525,6 +593,7 @@ impl Typed {
     fn new(ty: JsonType) -> Typed {
         Typed {
             ty,
+            text: false,
             values: None,
             format: None,
             any_format: Vec::new(),
@@ -537,6 +606,25 @@ impl Typed {
             min_items: None,
             max_items: None,
         }
+    }
+
+    /// A `text`, `varchar(n)` or `char(n)` value.
+    fn text(max_length: Option<u32>) -> Typed {
+        let mut typed = Typed::new(JsonType::String);
+        typed.text = true;
+        typed.max_length = max_length;
+        typed
+    }
+
+    /// The patterns the value must match: the type's own first (for text, the U+0000 rule when
+    /// it is needed), then the CHECKs'.
+    fn all_patterns(&self) -> Vec<&str> {
+        let mut patterns = Vec::new();
+        if self.text && self.values.is_none() && needs_nul_pattern(&self.patterns) {
+            patterns.push(NUL_FREE_PATTERN);
+        }
+        patterns.extend(self.patterns.iter().map(String::as_str));
+        patterns
     }
 
     fn integer(min: i64, max: i64) -> Typed {
@@ -727,12 +815,11 @@ impl Fragment {
     fn schema(&self, nullable: bool, description: Option<&str>, default: Option<&Value>) -> Json {
         let mut schema = Object::new().with_opt("description", description);
         match self {
-            // `{}` already allows null.
-            Fragment::Any { values } => {
-                if let Some(values) = values {
-                    push_values(&mut schema, values, nullable);
-                }
-            }
+            // The JSON value already allows null.
+            Fragment::Any { values: None } => schema.push("$ref", def_ref(JSON_DEF)),
+            Fragment::Any {
+                values: Some(values),
+            } => push_values(&mut schema, values, nullable),
             // if/then/else rather than `anyOf` with null: validators then report the nested
             // payload's own errors (`/retry_policy/max_attempts minimum`) instead of one
             // failed `anyOf` on the field.
@@ -775,14 +862,14 @@ impl Typed {
                 .collect::<Vec<_>>();
             schema.push("anyOf", formats);
         }
-        match self.patterns.as_slice() {
+        match self.all_patterns().as_slice() {
             [] => {}
-            [pattern] => schema.push("pattern", pattern.as_str()),
+            [pattern] => schema.push("pattern", *pattern),
             patterns => schema.push(
                 "allOf",
                 patterns
                     .iter()
-                    .map(|p| Json::from(Object::new().with("pattern", p.as_str())))
+                    .map(|p| Json::from(Object::new().with("pattern", *p)))
                     .collect::<Vec<_>>(),
             ),
         }
@@ -870,6 +957,11 @@ impl Object {
 
     fn extend(&mut self, other: Object) {
         self.0.extend(other.0);
+    }
+
+    fn extended(mut self, other: Object) -> Object {
+        self.extend(other);
+        self
     }
 }
 
@@ -1381,14 +1473,31 @@ mod tests {
         for number in ["real", "double", "amount"] {
             assert_eq!(every[number], json!({"type": "number"}), "{number}");
         }
-        assert_eq!(every["short"], json!({"type": "string", "maxLength": 5}));
-        assert_eq!(every["unbounded"], json!({"type": "string"}));
-        assert_eq!(every["code"], json!({"type": "string", "maxLength": 2}));
+        // Text may not hold U+0000 (PostgreSQL refuses it).
+        assert_eq!(
+            every["text"],
+            json!({"type": "string", "pattern": NUL_FREE_PATTERN})
+        );
+        assert_eq!(
+            every["short"],
+            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "maxLength": 5})
+        );
+        assert_eq!(
+            every["unbounded"],
+            json!({"type": "string", "pattern": NUL_FREE_PATTERN})
+        );
+        assert_eq!(
+            every["code"],
+            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "maxLength": 2})
+        );
         assert_eq!(
             every["id"],
             json!({"type": "string", "format": "uuid", "pattern": UUID_PATTERN})
         );
-        assert_eq!(every["day"], json!({"type": "string", "format": "date"}));
+        assert_eq!(
+            every["day"],
+            json!({"type": "string", "format": "date", "pattern": DATE_PATTERN})
+        );
         assert_eq!(
             every["at"],
             json!({"type": "string", "format": "date-time", "pattern": TIMESTAMPTZ_PATTERN})
@@ -1397,8 +1506,21 @@ mod tests {
             every["ip"],
             json!({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
         );
+        assert_eq!(
+            every["local_at"],
+            json!({"type": "string", "pattern": TIMESTAMP_PATTERN})
+        );
+        assert_eq!(
+            every["clock"],
+            json!({"type": "string", "pattern": TIME_PATTERN})
+        );
+        // Any JSON value PostgreSQL can hold: the one definition in `$defs`.
         for any in ["doc", "bag", "money"] {
-            assert_eq!(every[any], json!({}), "{any}");
+            assert_eq!(
+                every[any],
+                json!({"$ref": "#/$defs/messenger_json"}),
+                "{any}"
+            );
         }
         assert_eq!(
             every["channel"],
@@ -1427,16 +1549,23 @@ mod tests {
         assert_eq!(checked["huge"]["maximum"], json!(INT8_SAFE));
         assert_eq!(
             checked["name"],
-            json!({"type": "string", "minLength": 1, "maxLength": 10})
+            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "minLength": 1, "maxLength": 10})
         );
-        assert_eq!(checked["title"], json!({"type": "string", "maxLength": 8}));
+        assert_eq!(
+            checked["title"],
+            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "maxLength": 8})
+        );
     }
 
     #[test]
     fn patterns_enums_and_item_counts_come_from_checks() {
         let files = emitted(&fixture());
         let checked = &file(&files, "jsonschema/payloads/checked.schema.json")["properties"];
-        assert_eq!(checked["upper"]["pattern"], "^[A-Z]+$");
+        // A CHECK pattern that cannot match U+0000 makes the text type's own pattern redundant.
+        assert_eq!(
+            checked["upper"],
+            json!({"type": "string", "pattern": "^[A-Z]+$"})
+        );
         // The type's own pattern and the CHECK's must both match.
         assert_eq!(
             checked["ref"]["allOf"],
@@ -1464,7 +1593,12 @@ mod tests {
         assert_eq!(checked["impossible"], json!({"type": "string", "not": {}}));
         assert_eq!(
             checked["labels"],
-            json!({"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 3})
+            json!({
+                "type": "array",
+                "items": {"type": "string", "pattern": NUL_FREE_PATTERN},
+                "minItems": 1,
+                "maxItems": 3
+            })
         );
         assert_eq!(checked["answer"], json!({"enum": [42]}));
     }
@@ -1632,7 +1766,11 @@ mod tests {
         );
         assert_eq!(
             row["properties"]["note"],
-            json!({"description": "Free text.", "type": ["string", "null"]})
+            json!({
+                "description": "Free text.",
+                "type": ["string", "null"],
+                "pattern": NUL_FREE_PATTERN
+            })
         );
         assert_eq!(
             row["properties"]["state"],
@@ -1642,9 +1780,13 @@ mod tests {
         assert!(row["properties"]["options"].get("default").is_none());
         assert_eq!(
             row["properties"]["body"],
-            json!({"description": "Tables do not enforce payload tags."})
+            json!({
+                "description": "Tables do not enforce payload tags.",
+                "$ref": "#/$defs/messenger_json"
+            })
         );
-        assert!(row.get("$defs").is_none());
+        let defs: Vec<&String> = row["$defs"].as_object().unwrap().keys().collect();
+        assert_eq!(defs, ["messenger_json"]);
 
         let insert = file(&files, "jsonschema/tables/jobs.insert.schema.json");
         assert_eq!(insert["required"], json!(["body"]));
@@ -1689,7 +1831,8 @@ mod tests {
                 "type",
                 "properties",
                 "required",
-                "additionalProperties"
+                "additionalProperties",
+                "$defs"
             ]
         );
         // A jsonb default's keys are sorted, whatever order serde_json kept.
@@ -1753,6 +1896,78 @@ mod tests {
         assert_eq!(
             emit_error(&catalog),
             "transport `t` accepts `ghost`, which is not a message type"
+        );
+    }
+
+    #[test]
+    fn the_json_value_definition_refuses_u0000_at_any_depth() {
+        let files = emitted(&fixture());
+        let every = file(&files, "jsonschema/payloads/every_type.schema.json");
+        let defs: Vec<&String> = every["$defs"].as_object().unwrap().keys().collect();
+        assert_eq!(defs, ["messenger_json"]);
+        let schema = json!({
+            "$defs": every["$defs"],
+            "$ref": "#/$defs/messenger_json",
+        });
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        for valid in [
+            json!(null),
+            json!(true),
+            json!(-1.5),
+            json!(""),
+            json!("line\nbreak \u{1} 😀"),
+            json!([]),
+            json!({}),
+            json!({"": [{"a": null, "b": ["c", 1]}], "😀": "d"}),
+        ] {
+            assert!(validator.is_valid(&valid), "{valid}");
+        }
+        for invalid in [
+            json!("\u{0}"),
+            json!("a\u{0}b"),
+            json!(["a", "\u{0}"]),
+            json!({"a": "b\u{0}"}),
+            json!({"a\u{0}": "b"}),
+            json!([[{"a": [{"b": {"c\u{0}": 1}}]}]]),
+        ] {
+            assert!(!validator.is_valid(&invalid), "{invalid}");
+        }
+        // A nested payload's JSON value refers to the definition of the document it is in.
+        let mut catalog = with_fields(vec![col("x", payload("inner")).null()]);
+        catalog.message_types.push(message_type(
+            "inner",
+            None,
+            vec![col("bag", SqlType::Jsonb { payload: None })],
+        ));
+        catalog.transports = vec![transport("t", &["m"])];
+        let files = emitted(&catalog);
+        for (path, expected) in [
+            (
+                "jsonschema/payloads/m.schema.json",
+                &["inner", "messenger_json"][..],
+            ),
+            (
+                "jsonschema/transports/t.schema.json",
+                &["inner", "m", "messenger_json"][..],
+            ),
+        ] {
+            let defs: Vec<&String> = file(&files, path)["$defs"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect();
+            assert_eq!(defs, expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_json_value_definition_name_is_reserved() {
+        let mut catalog = with_fields(Vec::new());
+        catalog.message_types[0].name = JSON_DEF.to_owned();
+        assert_eq!(
+            emit_error(&catalog),
+            "the message type name `messenger_json` is reserved: it names the definition of a \
+             JSON value in every schema's `$defs`"
         );
     }
 
@@ -1889,6 +2104,8 @@ mod tests {
                         }
                     }
                     "items" | "additionalProperties" => walk(value, &[], &at),
+                    // Property names are strings.
+                    "propertyNames" => walk(value, &["string".to_owned()], &at),
                     _ => {}
                 }
             }
@@ -1996,6 +2213,18 @@ mod tests {
             ("channel", json!("fax")),
             ("numbers", json!([1.5])),
             ("flag", json!(null)),
+            // What PostgreSQL cannot store, or JavaScript cannot read.
+            ("text", json!("a\u{0}b")),
+            ("short", json!("\u{0}")),
+            ("day", json!("0000-02-29")),
+            ("at", json!("0000-01-01T00:00:00Z")),
+            ("at", json!("2016-12-31T23:59:60Z")),
+            ("at", json!("2024-02-29T12:00:00+16:00")),
+            ("local_at", json!("2024-02-29T12:00:60")),
+            ("clock", json!("23:59:60")),
+            ("doc", json!("\u{0}")),
+            ("bag", json!([1, {"a": ["b\u{0}"]}])),
+            ("money", json!({"key\u{0}": 1})),
         ] {
             let mut body = every.clone();
             body[field] = bad.clone();

@@ -19,7 +19,10 @@
 //! a keyword becomes a raw identifier (`r#type`; `self_`/`_Self` where raw is not allowed).
 //! Two things that end up with the same Rust name are an [`EmitError`] naming both.
 
-use super::contract::{INT8_SAFE, TIMESTAMPTZ_PATTERN as DATE_TIME_PATTERN, UUID_PATTERN};
+use super::contract::{
+    DATE_PATTERN, INT8_SAFE, JSON_DEF, NUL_FREE_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN,
+    TIMESTAMPTZ_PATTERN as DATE_TIME_PATTERN, UUID_PATTERN, needs_nul_pattern,
+};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +36,8 @@ use crate::write::FileMap;
 pub const PATH: &str = "rust/payloads.rs";
 /// The private type whose schema is CONTRACT.md's `inet` (schemars says `"format": "ip"`).
 const INET_SCHEMA: &str = "IpAddrSchema";
+/// The private type whose schema is CONTRACT.md's JSON value (schemars says `true`).
+const JSON_SCHEMA: &str = "JsonValueSchema";
 
 /// Emits `rust/payloads.rs`.
 pub fn emit(catalog: &Catalog) -> Result<FileMap, EmitError> {
@@ -52,6 +57,7 @@ struct Plan {
     enums: Vec<EnumDef>,
     structs: Vec<StructDef>,
     uses_inet: bool,
+    uses_json: bool,
 }
 
 struct EnumDef {
@@ -177,7 +183,11 @@ impl Base {
 
     /// The type whose schema the field gets, when it is not the Rust type's own.
     fn schema_type(&self) -> Option<String> {
-        matches!(self, Base::Inet).then(|| INET_SCHEMA.to_owned())
+        match self {
+            Base::Inet => Some(INET_SCHEMA.to_owned()),
+            Base::Json => Some(JSON_SCHEMA.to_owned()),
+            _ => None,
+        }
     }
 
     /// Whether schemars's schema for it has `"type": "string"` (so `length`/`regex` apply).
@@ -194,11 +204,16 @@ impl Base {
         )
     }
 
-    /// The type's own pattern (CONTRACT.md), if any.
+    /// The type's own pattern (CONTRACT.md), if any; for text, the U+0000 rule (which a CHECK's
+    /// pattern can make unnecessary).
     fn pattern(&self) -> Option<&'static str> {
         match self {
+            Base::Str { .. } => Some(NUL_FREE_PATTERN),
             Base::Uuid => Some(UUID_PATTERN),
+            Base::Date => Some(DATE_PATTERN),
             Base::DateTime => Some(DATE_TIME_PATTERN),
+            Base::Timestamp => Some(TIMESTAMP_PATTERN),
+            Base::Time => Some(TIME_PATTERN),
             _ => None,
         }
     }
@@ -221,6 +236,7 @@ impl Names {
             "Some",
             "None",
             INET_SCHEMA,
+            JSON_SCHEMA,
         ] {
             names.0.insert(
                 used.to_owned(),
@@ -316,6 +332,7 @@ impl Plan {
         };
         let mut structs = Vec::new();
         let mut uses_inet = false;
+        let mut uses_json = false;
         for message_type in &catalog.message_types {
             let mut transports = accepted_by
                 .get(message_type.name.as_str())
@@ -329,6 +346,11 @@ impl Plan {
                 .iter()
                 .flat_map(|f| &f.schemars)
                 .any(|a| matches!(a, SchemarsAttr::With(t) if t.contains(INET_SCHEMA)));
+            uses_json |= def
+                .fields
+                .iter()
+                .flat_map(|f| &f.schemars)
+                .any(|a| matches!(a, SchemarsAttr::With(t) if t.contains(JSON_SCHEMA)));
             structs.push(def);
         }
 
@@ -345,6 +367,7 @@ impl Plan {
             enums,
             structs,
             uses_inet,
+            uses_json,
         })
     }
 }
@@ -679,7 +702,13 @@ impl Context<'_> {
         } else {
             inner_type.clone()
         };
-        let schema_inner = match (base.schema_type(), is_array) {
+        // A closed list of JSON values (an `enum`) needs no JSON value schema beside it.
+        let own_schema = if constraints.one_of.is_some() {
+            None
+        } else {
+            base.schema_type()
+        };
+        let schema_inner = match (own_schema, is_array) {
             (Some(t), true) => Some(format!("Vec<{t}>")),
             (Some(t), false) => Some(t),
             (None, _) => None,
@@ -730,7 +759,10 @@ impl Context<'_> {
         }
 
         // Constraints of the type itself.
-        let own_pattern = base.pattern().map(str::to_owned);
+        let own_pattern = base
+            .pattern()
+            .filter(|p| *p != NUL_FREE_PATTERN || needs_nul_pattern(&constraints.patterns))
+            .map(str::to_owned);
         if is_array {
             // The CHECKs are the array's (cardinality); the element type's own constraints
             // go to `items` (`inner`).
@@ -1267,6 +1299,10 @@ impl Plan {
             out.push('\n');
             out.push_str(INET_HELPER);
         }
+        if self.uses_json {
+            out.push('\n');
+            out.push_str(&json_helper());
+        }
         out
     }
 }
@@ -1290,6 +1326,46 @@ impl schemars::JsonSchema for IpAddrSchema {
     }
 }
 ";
+
+/// The private type whose schema is CONTRACT.md's JSON value: the definition the JSON Schema
+/// emitter puts in `$defs` (recursive, so schemars puts it there too).
+fn json_helper() -> String {
+    let nul_free = str_lit(NUL_FREE_PATTERN);
+    format!(
+        "\
+/// The JSON Schema of a `json`/`jsonb` value (CONTRACT.md): any JSON value that PostgreSQL can
+/// hold, so no string and no property name with U+0000, at any depth. (schemars gives
+/// `serde_json::Value` the schema `true`.)
+enum {JSON_SCHEMA} {{}}
+
+impl schemars::JsonSchema for {JSON_SCHEMA} {{
+    fn schema_name() -> std::borrow::Cow<'static, str> {{
+        {name}.into()
+    }}
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {{
+        let json = generator.subschema_for::<Self>();
+        schemars::json_schema!({{
+            \"description\": \"A JSON value that PostgreSQL's json and jsonb can hold.\",
+            \"allOf\": [
+                {{\"if\": {{\"type\": \"string\"}}, \"then\": {{\"type\": \"string\", \"pattern\": {nul_free}}}}},
+                {{\"if\": {{\"type\": \"array\"}}, \"then\": {{\"type\": \"array\", \"items\": json}}}},
+                {{
+                    \"if\": {{\"type\": \"object\"}},
+                    \"then\": {{
+                        \"type\": \"object\",
+                        \"propertyNames\": {{\"pattern\": {nul_free}}},
+                        \"additionalProperties\": json
+                    }}
+                }}
+            ]
+        }})
+    }}
+}}
+",
+        name = str_lit(JSON_DEF),
+    )
+}
 
 /// A COMMENT as `///` lines. rustdoc would compile a code block in it as a doctest of the
 /// root crate, so a fence without a language becomes ```` ```text ```` and a line that would

@@ -6,9 +6,6 @@
 //! every name) and the reading of a column's type and CHECKs (bounds, lengths, literal sets), so
 //! that `z.infer` of each Zod schema is exactly the interface written here.
 
-pub(super) use super::contract::{
-    TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN, UUID_PATTERN,
-};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 

@@ -9,10 +9,13 @@ use crate::model::{Catalog, Check, MessageType, PAYLOAD_SCHEMA, SqlType};
 use crate::write::FileMap;
 
 use super::EmitError;
+use super::contract::{
+    DATE_PATTERN, NUL_FREE_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN,
+    UUID_PATTERN, needs_nul_pattern,
+};
 use super::ts::{
-    HEADER, JsonKind, Names, Presence, TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN,
-    UUID_PATTERN, item_bounds, js_string, json_kind, length_bounds, literal, literal_set,
-    message_type_names, numeric_bounds, patterns, presence, property_key, runtime_key,
+    HEADER, JsonKind, Names, Presence, item_bounds, js_string, json_kind, length_bounds, literal,
+    literal_set, message_type_names, numeric_bounds, patterns, presence, property_key, runtime_key,
     transport_type_name, transport_types, unknown_payload, validate_checks, write_doc,
 };
 
@@ -27,7 +30,11 @@ pub fn emit(catalog: &Catalog) -> Result<FileMap, EmitError> {
 #[derive(Default)]
 struct Uses {
     json: bool,
+    /// A value of a type no target knows (`unknownJsonSchema`).
+    other: bool,
+    nul_free: bool,
     uuid: bool,
+    date: bool,
     timestamptz: bool,
     timestamp: bool,
     time: bool,
@@ -64,14 +71,18 @@ fn regex(pattern: &str) -> String {
     format!("new RegExp({}, \"u\")", js_string(pattern))
 }
 
-/// `z.string()` with the format of `ty`, its patterns and (when `lengths`) its length bounds.
-fn string_expr(ty: &SqlType, checks: &[Check], lengths: bool, uses: &mut Uses) -> String {
+/// `z.string()` with the format of `ty` and its patterns and, unless its values are a closed list
+/// (`closed`: an IN list checked after it), its length bounds and the U+0000 rule of text.
+fn string_expr(ty: &SqlType, checks: &[Check], closed: bool, uses: &mut Uses) -> String {
     let mut code = match ty {
         SqlType::Uuid => {
             uses.uuid = true;
             "z.string().regex(uuidPattern)".to_owned()
         }
-        SqlType::Date => "z.iso.date()".to_owned(),
+        SqlType::Date => {
+            uses.date = true;
+            "z.iso.date().regex(datePattern)".to_owned()
+        }
         SqlType::Timestamptz => {
             uses.timestamptz = true;
             "z.iso.datetime({ offset: true }).regex(timestamptzPattern)".to_owned()
@@ -88,7 +99,7 @@ fn string_expr(ty: &SqlType, checks: &[Check], lengths: bool, uses: &mut Uses) -
         _ => "z.string()".to_owned(),
     };
     let mut refinements = Vec::new();
-    if lengths {
+    if !closed {
         let (min, max) = length_bounds(ty, checks);
         if let Some(min) = min {
             uses.min_chars = true;
@@ -106,6 +117,14 @@ fn string_expr(ty: &SqlType, checks: &[Check], lengths: bool, uses: &mut Uses) -
     }
     if !refinements.is_empty() {
         let _ = write!(code, ".check({})", refinements.join(", "));
+    }
+    let text = matches!(
+        ty,
+        SqlType::Text | SqlType::Varchar { .. } | SqlType::Char { .. }
+    );
+    if text && !closed && needs_nul_pattern(&patterns) {
+        uses.nul_free = true;
+        code.push_str(".regex(nulFreePattern)");
     }
     if *ty != SqlType::Inet {
         for pattern in patterns {
@@ -145,7 +164,7 @@ fn value_expr(
                     | SqlType::Inet
             ) || !patterns(ty, checks).is_empty());
         if format_or_pattern {
-            let base = string_expr(ty, checks, false, uses);
+            let base = string_expr(ty, checks, true, uses);
             return Ok(Expr::plain(format!("{base}.pipe({literals})")));
         }
         return Ok(Expr::plain(literals));
@@ -155,6 +174,11 @@ fn value_expr(
         SqlType::Json | SqlType::Jsonb { payload: None } => {
             uses.json = true;
             Expr::plain("jsonValueSchema")
+        }
+        SqlType::Other { .. } => {
+            uses.json = true;
+            uses.other = true;
+            Expr::plain("unknownJsonSchema")
         }
         SqlType::Jsonb {
             payload: Some(name),
@@ -185,7 +209,6 @@ fn value_expr(
                 forward: inner.forward,
             }
         }
-        SqlType::Other { .. } => Expr::plain("z.unknown()"),
         other => match json_kind(other) {
             JsonKind::Integer | JsonKind::Number => {
                 let mut code = "z.number()".to_owned();
@@ -203,7 +226,7 @@ fn value_expr(
                 }
                 Expr::plain(code)
             }
-            _ => Expr::plain(string_expr(other, checks, true, uses)),
+            _ => Expr::plain(string_expr(other, checks, false, uses)),
         },
     })
 }
@@ -249,17 +272,25 @@ type Equals<A, B> =
 ";
 
 const JSON_VALUE: &str = "
-/** Any JSON value: a `json` column, or a `jsonb` column without a declared payload type. */
+/**
+ * Any JSON value that PostgreSQL's json and jsonb can hold (CONTRACT.md): a `json` column, or a
+ * `jsonb` column without a declared payload type. No string and no key may contain U+0000.
+ */
 export const jsonValueSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([
-    z.string(),
+    z.string().regex(nulFreePattern),
     z.number(),
     z.boolean(),
     z.null(),
     z.array(jsonValueSchema),
-    z.record(z.string(), jsonValueSchema.optional()),
+    z.record(z.string().regex(nulFreePattern), jsonValueSchema.optional()),
   ]),
 );
+";
+
+const UNKNOWN_JSON: &str = "
+/** A value of a type no target knows: a JSON value PostgreSQL can hold, typed `unknown`. */
+const unknownJsonSchema: z.ZodType<unknown> = jsonValueSchema;
 ";
 
 const MIN_CHARS: &str = "
@@ -282,8 +313,8 @@ function minChars(minimum: number): z.core.$ZodCheck<string> {
 
 const MAX_CHARS: &str = "
 /**
- * At most `maximum` characters, counted in code points like PostgreSQL's char_length (Zod's
- * `.max()` counts UTF-16 code units).
+ * At most `maximum` characters, counted in code points like PostgreSQL's char_length (as Zod
+ * 4.6's own `.max()` does; Zod 3 counted UTF-16 code units).
  */
 function maxChars(maximum: number): z.core.$ZodCheck<string> {
   return z.check<string>((ctx) => {
@@ -473,10 +504,8 @@ fn zod_ts(catalog: &Catalog) -> Result<String, EmitError> {
     }
     out.push_str("import type * as payloads from \"./payloads.ts\";\n\n");
     out.push_str(EQUALS);
-    if uses.json {
-        out.push_str(JSON_VALUE);
-    }
-    if uses.uuid || uses.timestamptz || uses.timestamp || uses.time {
+    uses.nul_free |= uses.json;
+    if uses.uuid || uses.date || uses.timestamptz || uses.timestamp || uses.time || uses.nul_free {
         out.push('\n');
     }
     if uses.uuid {
@@ -486,27 +515,50 @@ fn zod_ts(catalog: &Catalog) -> Result<String, EmitError> {
             regex(UUID_PATTERN)
         );
     }
+    if uses.date {
+        let _ = writeln!(
+            out,
+            "/** An RFC 3339 full-date other than year 0000 (CONTRACT.md). */\n\
+             const datePattern = {};",
+            regex(DATE_PATTERN)
+        );
+    }
     if uses.timestamptz {
         let _ = writeln!(
             out,
-            "/** An RFC 3339 date-time with seconds and an offset (CONTRACT.md). */\n\
-             const timestamptzPattern = {};",
+            "/**\n * An RFC 3339 date-time with seconds (00-59) and an offset (up to ±15:59), other than\n \
+             * year 0000 (CONTRACT.md).\n */\nconst timestamptzPattern = {};",
             regex(TIMESTAMPTZ_PATTERN)
         );
     }
     if uses.timestamp {
         let _ = writeln!(
             out,
-            "/** A date and time of day without offset. */\nconst timestampPattern = {};",
+            "/** A date and time of day (seconds 00-59) without offset, other than year 0000. */\n\
+             const timestampPattern = {};",
             regex(TIMESTAMP_PATTERN)
         );
     }
     if uses.time {
         let _ = writeln!(
             out,
-            "/** A time of day without offset. */\nconst timePattern = {};",
+            "/** A time of day (seconds 00-59) without offset. */\nconst timePattern = {};",
             regex(TIME_PATTERN)
         );
+    }
+    if uses.nul_free {
+        let _ = writeln!(
+            out,
+            "/** A string without U+0000, which PostgreSQL's text and jsonb cannot hold. */\n\
+             const nulFreePattern = {};",
+            regex(NUL_FREE_PATTERN)
+        );
+    }
+    if uses.json {
+        out.push_str(JSON_VALUE);
+    }
+    if uses.other {
+        out.push_str(UNKNOWN_JSON);
     }
     if uses.min_chars {
         out.push_str(MIN_CHARS);
