@@ -34,7 +34,8 @@ fn run_case(case: &Path, args: &[&str]) -> (tempfile::TempDir, Output) {
     (work, output)
 }
 
-fn tree(dir: &Path) -> String {
+/// Every file below `dir` as (path relative to `dir`, text), sorted.
+fn files(dir: &Path) -> Vec<(PathBuf, String)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -53,6 +54,10 @@ fn tree(dir: &Path) -> String {
     let mut files = Vec::new();
     walk(dir, dir, &mut files);
     files
+}
+
+fn tree(dir: &Path) -> String {
+    files(dir)
         .into_iter()
         .map(|(path, text)| format!("==> {} <==\n{text}", path.display()))
         .collect::<Vec<_>>()
@@ -71,6 +76,25 @@ fn fixtures() {
             let (work, out) = run_case(case, &["generate", "--deny-warnings"]);
             assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
             insta::assert_snapshot!(format!("{name}_tree"), tree(&work.path().join("generated")));
+            // `expected/` holds copies of emitted sources that other tests compile: the Rust
+            // in tests/edge_case_payloads.rs, the TypeScript through tests/ts/tsconfig.json.
+            let expected = case.join("expected");
+            if expected.is_dir() {
+                for (path, text) in files(&expected) {
+                    let emitted =
+                        std::fs::read_to_string(work.path().join("generated").join(&path))
+                            .unwrap_or_else(|e| {
+                                panic!("{name}: generated/{} missing: {e}", path.display())
+                            });
+                    assert!(
+                        emitted == text,
+                        "{name}: expected/{} is stale; copy generated/{} from a fresh \
+                         `messenger-gen generate` of this fixture over it",
+                        path.display(),
+                        path.display()
+                    );
+                }
+            }
         } else if name.starts_with("err_") {
             let (work, out) = run_case(case, &["generate"]);
             assert_eq!(out.status.code(), Some(2), "{name}: {}", text(&out.stderr));

@@ -1,0 +1,51 @@
+//! The Rust emitted for the edge-case fixture (`codegen/tests/fixtures/ok_payload_edge_cases`:
+//! keywords, spaces, leading digits, camelCase, a domain, an enum with odd labels) compiles, and
+//! serde uses the SQL names on the wire. The fixture test keeps `expected/` equal to what
+//! `messenger-gen generate` emits for that schema.
+
+/// The emitted code refers to `crate::message`.
+mod message {
+    pub use symphony_messenger::message::*;
+}
+
+#[path = "../codegen/tests/fixtures/ok_payload_edge_cases/expected/rust/payloads.rs"]
+mod payloads;
+
+use payloads::{Mood, OddNames, OddTransport};
+use serde_json::json;
+use symphony_messenger::message::{Message, Transport};
+
+#[test]
+fn awkward_sql_names_compile_and_keep_their_wire_names() {
+    let value = OddNames {
+        r#type: "t".into(),
+        r#match: Some(3),
+        r#ref: None,
+        my_field: false,
+        _2fa: Some("123456".into()),
+        camel_case: 50,
+        mood: Mood::VerySad,
+        moods: Some(vec![Mood::Happy, Mood::SoSo]),
+    };
+    let wire = serde_json::to_value(&value).unwrap();
+    assert_eq!(
+        wire,
+        json!({
+            "type": "t", "match": 3, "my field": false, "2fa": "123456", "camelCase": 50,
+            "mood": "very sad", "moods": ["happy", "so-so"]
+        })
+    );
+    let back: OddNames = serde_json::from_value(wire).unwrap();
+    assert_eq!(back, value);
+    // Defaults from SQL apply when the field is absent.
+    let minimal: OddNames = serde_json::from_value(json!({"type": "t", "camelCase": 0})).unwrap();
+    assert!(minimal.my_field);
+    assert_eq!(minimal.mood, Mood::SoSo);
+    assert_eq!(OddNames::MESSAGE_TYPE, "odd_names");
+    assert_eq!(OddTransport::NAME, "odd");
+    assert_eq!(payloads::MESSAGE_TYPES, ["odd_names"]);
+    assert_eq!(payloads::TRANSPORTS, ["odd"]);
+    // The domain's CHECK (0..=100) is in the derived schema.
+    let schema = serde_json::to_value(schemars::schema_for!(OddNames)).unwrap();
+    assert_eq!(schema["properties"]["camelCase"]["maximum"], json!(100));
+}
