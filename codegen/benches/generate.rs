@@ -87,8 +87,20 @@ fn cornucopia(config: &Config, url: &str, out: &Path, counter: &mut u32) {
         .sync(false)
         .build();
     let db = format!("cornucopia_bench_{}_{counter}", std::process::id());
-    cornucopia::gen_fresh(url, &db, &schema_files, None, false, settings)
-        .unwrap_or_else(|e| panic!("{}", e.report()));
+    // gen_fresh appends `/<db>` to the URL itself, so it wants the server without a database.
+    let authority_end = url
+        .find("://")
+        .and_then(|scheme| url[scheme + 3..].find('/').map(|i| scheme + 3 + i))
+        .unwrap_or(url.len());
+    cornucopia::gen_fresh(
+        &url[..authority_end],
+        &db,
+        &schema_files,
+        None,
+        false,
+        settings,
+    )
+    .unwrap_or_else(|e| panic!("{}", e.report()));
 }
 
 fn main() {
@@ -131,12 +143,13 @@ fn main() {
             ours_time.as_secs_f64() * 1e3,
             theirs.as_secs_f64() * 1e3
         );
-        rows.push((*n, ours_time));
+        if name.starts_with("synthetic") {
+            rows.push((*n, ours_time));
+        }
     }
     // Linearity: time per query between the synthetic sizes.
-    let synthetic: Vec<_> = rows.iter().filter(|(n, _)| *n >= 10).collect();
-    for pair in synthetic.windows(2) {
-        let ((n1, t1), (n2, t2)) = (pair[0], pair[1]);
+    for pair in rows.windows(2) {
+        let ((n1, t1), (n2, t2)) = (&pair[0], &pair[1]);
         let per_query = (t2.as_secs_f64() - t1.as_secs_f64()) / (*n2 - *n1) as f64 * 1e3;
         println!("\nmarginal cost {n1}→{n2} queries: {per_query:.2} ms/query");
     }

@@ -32,8 +32,10 @@ pub async fn nullable_columns(
     shown_root: &Path,
 ) -> Result<Vec<Warning>, tokio_postgres::Error> {
     let mut warnings = Vec::new();
-    for query in queries {
-        for column in introspect::result_columns(client, &query.sql).await? {
+    let sqls: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
+    let columns = introspect::result_columns(client, &sqls).await?;
+    for (query, columns) in queries.iter().zip(columns) {
+        for column in columns {
             if !column.nullable_in_catalog
                 || query.nullable.contains(&column.name)
                 || query.not_null.contains(&column.name)

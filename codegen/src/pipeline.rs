@@ -42,7 +42,14 @@ pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Gen
             config.queries.display()
         ))
     })?;
+    let started = std::time::Instant::now();
     let scratch = ScratchDatabase::create(database_url).await?;
+    if std::env::var_os("MESSENGER_GEN_TIMINGS").is_some() {
+        eprintln!(
+            "timing: scratch database: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
     let result = tokio::select! {
         result = generate_in(&scratch, config, &migrations, &queries) => result,
         _ = interrupt.recv() => Err(Failure::new(
@@ -50,7 +57,14 @@ pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Gen
             "interrupted; the scratch database was removed",
         )),
     };
+    let removing = std::time::Instant::now();
     scratch.remove().await;
+    if std::env::var_os("MESSENGER_GEN_TIMINGS").is_some() {
+        eprintln!(
+            "timing: removing the scratch database: {:.1} ms",
+            removing.elapsed().as_secs_f64() * 1e3
+        );
+    }
     result
 }
 
@@ -60,11 +74,13 @@ async fn generate_in(
     migrations: &Migrations,
     queries: &[load::queries::QuerySource],
 ) -> Result<Generated, Failure> {
+    let mut timings = Timings::from_env();
     let mut client = scratch.connect().await?;
     migrations
         .apply(&mut client)
         .await
         .map_err(|e| diagnostics::migration_failure(e, &config.schema, migrations))?;
+    timings.phase("migrations");
 
     let mut files = FileMap::new();
     let settings = config.clone();
@@ -75,17 +91,44 @@ async fn generate_in(
     .await
     .map_err(|e| Failure::input(format!("query generation panicked: {e}")))?;
     files.extend_under(&config.rust.dir, crate_files?);
+    timings.phase("cornucopia");
 
     let (catalog, mut warnings) = introspect::catalog::read(&client)
         .await
         .map_err(|e| Failure::input(e.to_string()))?;
+    timings.phase("introspection");
     let emitted = emit::emit_all(&catalog).map_err(|e| Failure::input(e.to_string()))?;
     files.extend_under(std::path::Path::new(""), emitted);
+    timings.phase("emitters");
 
     warnings.extend(
         lint::nullable_columns(&client, queries, std::path::Path::new(""))
             .await
             .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?,
     );
+    timings.phase("lint");
     Ok(Generated { files, warnings })
+}
+
+/// Phase durations on stderr when `MESSENGER_GEN_TIMINGS` is set (for finding slow inputs).
+struct Timings {
+    last: Option<std::time::Instant>,
+}
+
+impl Timings {
+    fn from_env() -> Timings {
+        Timings {
+            last: std::env::var_os("MESSENGER_GEN_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    fn phase(&mut self, name: &str) {
+        if let Some(last) = self.last {
+            eprintln!(
+                "timing: {name}: {:.1} ms",
+                last.elapsed().as_secs_f64() * 1e3
+            );
+            self.last = Some(std::time::Instant::now());
+        }
+    }
 }

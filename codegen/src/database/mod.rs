@@ -139,6 +139,24 @@ impl ScratchDatabase {
 
     /// Drops the scratch database (terminating any session still on it) and stops the cluster.
     pub async fn remove(self) {
+        // Our own sessions end when their clients are dropped, a moment after the drop: wait
+        // for that (briefly) rather than let DROP ... FORCE terminate them, which makes the
+        // server poll in 100 ms steps.
+        for _ in 0..100 {
+            let sessions = self
+                .admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                    &[&self.name],
+                )
+                .await
+                .map(|row| row.get::<_, i64>(0))
+                .unwrap_or(0);
+            if sessions == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
         let statement = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
         if let Err(err) = self.admin.batch_execute(&statement).await {
             eprintln!(

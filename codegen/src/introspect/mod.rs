@@ -16,35 +16,55 @@ pub struct ResultColumn {
     pub nullable_in_catalog: bool,
 }
 
-/// Prepares `sql` and reports, for each result column, whether it is a plain table column that
-/// the catalog says may be NULL.
+/// Prepares every query (pipelined on the one connection) and reports, for each result column,
+/// whether it reads a plain table column that the catalog says may be NULL.
 pub async fn result_columns(
     client: &Client,
-    sql: &str,
-) -> Result<Vec<ResultColumn>, tokio_postgres::Error> {
-    let statement = client.prepare(sql).await?;
-    let mut out = Vec::new();
-    for column in statement.columns() {
-        let mut result = ResultColumn {
-            name: column.name().to_owned(),
-            source: None,
-            nullable_in_catalog: false,
-        };
+    sqls: &[&str],
+) -> Result<Vec<Vec<ResultColumn>>, tokio_postgres::Error> {
+    let statements =
+        futures::future::try_join_all(sqls.iter().map(|sql| client.prepare(sql))).await?;
+    let mut oids: Vec<u32> = Vec::new();
+    let mut attnums: Vec<i16> = Vec::new();
+    for column in statements.iter().flat_map(|s| s.columns()) {
         if let (Some(table), Some(attnum)) = (column.table_oid(), column.column_id()) {
-            let row = client
-                .query_opt(
-                    "SELECT c.relname::text || '.' || a.attname::text, NOT a.attnotnull
-                       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                      WHERE a.attrelid = $1 AND a.attnum = $2 AND c.relkind IN ('r', 'p')",
-                    &[&table, &attnum],
-                )
-                .await?;
-            if let Some(row) = row {
-                result.source = Some(row.get(0));
-                result.nullable_in_catalog = row.get(1);
-            }
+            oids.push(table);
+            attnums.push(attnum);
         }
-        out.push(result);
     }
-    Ok(out)
+    // One catalog lookup for every column of every query.
+    let rows = client
+        .query(
+            "SELECT t.oid, t.attnum, c.relname::text || '.' || a.attname::text, NOT a.attnotnull
+               FROM unnest($1::oid[], $2::int2[]) AS t(oid, attnum)
+               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = t.attnum
+               JOIN pg_class c ON c.oid = t.oid
+              WHERE c.relkind IN ('r', 'p')",
+            &[&oids, &attnums],
+        )
+        .await?;
+    let sources: std::collections::HashMap<(u32, i16), (String, bool)> = rows
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3))))
+        .collect();
+    Ok(statements
+        .iter()
+        .map(|statement| {
+            statement
+                .columns()
+                .iter()
+                .map(|column| {
+                    let source = column
+                        .table_oid()
+                        .zip(column.column_id())
+                        .and_then(|key| sources.get(&key));
+                    ResultColumn {
+                        name: column.name().to_owned(),
+                        source: source.map(|(name, _)| name.clone()),
+                        nullable_in_catalog: source.is_some_and(|(_, nullable)| *nullable),
+                    }
+                })
+                .collect()
+        })
+        .collect())
 }
