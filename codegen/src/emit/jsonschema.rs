@@ -11,7 +11,7 @@
 //! serde_json happens to be built.
 
 use super::contract::{
-    DATE_PATTERN, INT8_SAFE, JSON_DEF, NUL_FREE_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN,
+    DATE_PATTERN, INT8_SAFE, JSON_DEF, NUL_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN,
     TIMESTAMPTZ_PATTERN, UUID_PATTERN, needs_nul_pattern,
 };
 use std::cmp::Ordering;
@@ -447,19 +447,30 @@ fn json_def() -> Object {
         .with(
             "allOf",
             vec![
-                when("string", Object::new().with("pattern", NUL_FREE_PATTERN)),
+                when("string", nul_free()),
                 when("array", Object::new().with("items", json())),
                 when(
                     "object",
                     Object::new()
-                        .with(
-                            "propertyNames",
-                            Object::new().with("pattern", NUL_FREE_PATTERN),
-                        )
+                        .with("propertyNames", nul_free())
                         .with("additionalProperties", json()),
                 ),
             ],
         )
+}
+
+/// `{"type": "string", "pattern": "\u0000"}` — under `not`, the U+0000 rule of CONTRACT.md.
+/// The `type` matters: a bare `{"pattern": ...}` holds for `null` (patterns only test
+/// strings), so `not` would refuse `null` in a nullable column.
+fn no_nul() -> Object {
+    Object::new()
+        .with("type", "string")
+        .with("pattern", NUL_PATTERN)
+}
+
+/// `{"not": {"pattern": "\u0000"}}`: a string free of U+0000.
+fn nul_free() -> Object {
+    Object::new().with("not", Json::from(no_nul()))
 }
 
 /// `$schema`, `$id` and `$comment` of a document.
@@ -616,15 +627,15 @@ impl Typed {
         typed
     }
 
-    /// The patterns the value must match: the type's own first (for text, the U+0000 rule when
-    /// it is needed), then the CHECKs'.
+    /// The patterns the value must match: the type's own first, then the CHECKs'.
     fn all_patterns(&self) -> Vec<&str> {
-        let mut patterns = Vec::new();
-        if self.text && self.values.is_none() && needs_nul_pattern(&self.patterns) {
-            patterns.push(NUL_FREE_PATTERN);
-        }
-        patterns.extend(self.patterns.iter().map(String::as_str));
-        patterns
+        self.patterns.iter().map(String::as_str).collect()
+    }
+
+    /// Whether the value needs the U+0000 rule: text that no fixed list or pattern already
+    /// keeps free of U+0000.
+    fn needs_nul_rule(&self) -> bool {
+        self.text && self.values.is_none() && needs_nul_pattern(&self.patterns)
     }
 
     fn integer(min: i64, max: i64) -> Typed {
@@ -872,6 +883,9 @@ impl Typed {
                     .map(|p| Json::from(Object::new().with("pattern", *p)))
                     .collect::<Vec<_>>(),
             ),
+        }
+        if self.needs_nul_rule() {
+            schema.push("not", Json::from(no_nul()));
         }
         if let Some(n) = self.min_length {
             schema.push("minLength", n);
@@ -1476,19 +1490,19 @@ mod tests {
         // Text may not hold U+0000 (PostgreSQL refuses it).
         assert_eq!(
             every["text"],
-            json!({"type": "string", "pattern": NUL_FREE_PATTERN})
+            json!({"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}})
         );
         assert_eq!(
             every["short"],
-            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "maxLength": 5})
+            json!({"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}, "maxLength": 5})
         );
         assert_eq!(
             every["unbounded"],
-            json!({"type": "string", "pattern": NUL_FREE_PATTERN})
+            json!({"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}})
         );
         assert_eq!(
             every["code"],
-            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "maxLength": 2})
+            json!({"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}, "maxLength": 2})
         );
         assert_eq!(
             every["id"],
@@ -1549,11 +1563,11 @@ mod tests {
         assert_eq!(checked["huge"]["maximum"], json!(INT8_SAFE));
         assert_eq!(
             checked["name"],
-            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "minLength": 1, "maxLength": 10})
+            json!({"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}, "minLength": 1, "maxLength": 10})
         );
         assert_eq!(
             checked["title"],
-            json!({"type": "string", "pattern": NUL_FREE_PATTERN, "maxLength": 8})
+            json!({"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}, "maxLength": 8})
         );
     }
 
@@ -1595,7 +1609,7 @@ mod tests {
             checked["labels"],
             json!({
                 "type": "array",
-                "items": {"type": "string", "pattern": NUL_FREE_PATTERN},
+                "items": {"type": "string", "not": {"type": "string", "pattern": NUL_PATTERN}},
                 "minItems": 1,
                 "maxItems": 3
             })
@@ -1769,7 +1783,7 @@ mod tests {
             json!({
                 "description": "Free text.",
                 "type": ["string", "null"],
-                "pattern": NUL_FREE_PATTERN
+                "not": {"type": "string", "pattern": NUL_PATTERN}
             })
         );
         assert_eq!(
