@@ -2,6 +2,9 @@
 //! PostgreSQL: freshness, staleness with a diff, all-or-nothing writes, the zero-config
 //! throw-away cluster and Ctrl-C clean-up.
 
+mod common;
+use common::{copy_dir, text};
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -14,19 +17,6 @@ fn repo_root() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A temp copy of the repository's inputs and committed output.
@@ -48,10 +38,6 @@ fn messenger_gen(dir: &Path, args: &[&str], url: Option<&str>) -> Output {
         cmd.env("DATABASE_URL", url);
     }
     cmd.output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Every file below `dir` with its bytes, sorted by path.

@@ -1,5 +1,8 @@
 //! `messenger-gen migrate` as a user runs it: the real binary against a real PostgreSQL.
 
+mod common;
+use common::text;
+
 use std::process::{Command, Output};
 
 use messenger_test_support::TestDb;
@@ -11,10 +14,6 @@ fn messenger_gen(args: &[&str], database_url: Option<&str>) -> Output {
         cmd.env("DATABASE_URL", url);
     }
     cmd.output().expect("messenger-gen runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test]

@@ -2,23 +2,13 @@
 //! against a real PostgreSQL. `ok_*` cases snapshot the whole generated tree; `err_*` and
 //! `warn_*` cases snapshot the rendered diagnostics (no colour, paths relative to the case).
 
+mod common;
+use common::{copy_dir, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use messenger_test_support::server_url;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Runs `messenger-gen <args>` in a temp copy of the fixture; returns the copy and the output.
 fn run_case(case: &Path, args: &[&str]) -> (tempfile::TempDir, Output) {
@@ -62,10 +52,6 @@ fn tree(dir: &Path) -> String {
         .map(|(path, text)| format!("==> {} <==\n{text}", path.display()))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

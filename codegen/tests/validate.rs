@@ -1,6 +1,9 @@
 //! `messenger-gen validate` on fixture payload files (`tests/payloads/`) against this
 //! repository's generated schemas: human and JSON output as snapshots, and the exit codes.
 
+mod common;
+use common::text;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -30,10 +33,6 @@ fn validate(args: &[&str], stdin: Option<&str>) -> Output {
         .unwrap();
     drop(input);
     child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 const P: &str = "codegen/tests/payloads";
