@@ -85,18 +85,37 @@ pub struct BatchItem {
 /// A message ready for SQL: validated, with its headers and times worked out.
 struct Prepared<'a> {
     transport: &'a str,
+    message_type: &'a str,
     options: &'a DispatchOptions,
     body: &'a Value,
-    headers: Value,
+    /// The headers when the caller gave extra ones; `None` means just the message type (shared
+    /// between the items of a batch instead of built per item).
+    headers: Option<Value>,
     available_at: DateTime<FixedOffset>,
+}
+
+impl Prepared<'_> {
+    fn headers(&self) -> Value {
+        self.headers
+            .clone()
+            .unwrap_or_else(|| plain_headers(self.message_type))
+    }
+}
+
+/// `{"message_type": <type>}`.
+fn plain_headers(message_type: &str) -> Value {
+    let mut headers = Map::new();
+    headers.insert(MESSAGE_TYPE_HEADER.to_owned(), message_type.into());
+    Value::Object(headers)
 }
 
 fn prepare<'a>(
     validators: &Validators,
     transport: &'a str,
-    message_type: &str,
+    message_type: &'a str,
     body: &'a Value,
     options: &'a DispatchOptions,
+    now: DateTime<Utc>,
 ) -> Result<Prepared<'a>, MessengerError> {
     if !(1..=10).contains(&options.priority) {
         return Err(MessengerError::InvalidOption(format!(
@@ -132,21 +151,26 @@ fn prepare<'a>(
         ));
     }
     validators.validate(transport, message_type, body)?;
-    let mut headers = options.headers.clone();
-    headers.insert(MESSAGE_TYPE_HEADER.to_owned(), message_type.into());
+    let headers = (!options.headers.is_empty()).then(|| {
+        let mut headers = options.headers.clone();
+        headers.insert(MESSAGE_TYPE_HEADER.to_owned(), message_type.into());
+        Value::Object(headers)
+    });
     let available_at = match (options.available_at, options.delay) {
         (Some(at), _) => at,
-        (None, delay) => {
-            let delay = chrono::Duration::from_std(delay.unwrap_or_default())
+        (None, None) => now.fixed_offset(),
+        (None, Some(delay)) => {
+            let delay = chrono::Duration::from_std(delay)
                 .map_err(|_| MessengerError::InvalidOption("the delay is too long".to_owned()))?;
-            (Utc::now() + delay).fixed_offset()
+            (now + delay).fixed_offset()
         }
     };
     Ok(Prepared {
         transport,
+        message_type,
         options,
         body,
-        headers: Value::Object(headers),
+        headers,
         available_at,
     })
 }
@@ -171,7 +195,14 @@ pub async fn dispatch_json_with<C: GenericClient>(
     body: &Value,
     options: &DispatchOptions,
 ) -> Result<Dispatched, MessengerError> {
-    let m = prepare(validators, transport, message_type, body, options)?;
+    let m = prepare(
+        validators,
+        transport,
+        message_type,
+        body,
+        options,
+        Utc::now(),
+    )?;
     insert_one(client, &m).await
 }
 
@@ -179,6 +210,7 @@ async fn insert_one<C: GenericClient>(
     client: &C,
     m: &Prepared<'_>,
 ) -> Result<Dispatched, MessengerError> {
+    let headers = m.headers();
     match &m.options.idempotency_key {
         Some(key) => {
             let row = dispatch_idempotent()
@@ -188,7 +220,7 @@ async fn insert_one<C: GenericClient>(
                         transport_name: m.transport,
                         queue_name: m.options.queue.as_str(),
                         body: m.body,
-                        headers: &m.headers,
+                        headers: &headers,
                         priority: m.options.priority,
                         available_at: m.available_at,
                         scheduled_at: m.options.scheduled_at,
@@ -212,7 +244,7 @@ async fn insert_one<C: GenericClient>(
                         transport_name: m.transport,
                         queue_name: m.options.queue.as_str(),
                         body: m.body,
-                        headers: &m.headers,
+                        headers: &headers,
                         priority: m.options.priority,
                         available_at: m.available_at,
                         scheduled_at: m.options.scheduled_at,
@@ -245,6 +277,8 @@ fn prepare_batch<'a>(
     items: &'a [BatchItem],
 ) -> Result<Vec<Prepared<'a>>, MessengerError> {
     let mut prepared = Vec::with_capacity(items.len());
+    // One clock reading for the batch: the messages are sent together.
+    let now = Utc::now();
     for (index, item) in items.iter().enumerate() {
         let m = prepare(
             validators,
@@ -252,6 +286,7 @@ fn prepare_batch<'a>(
             &item.message_type,
             &item.body,
             &item.options,
+            now,
         )
         .map_err(|err| match err {
             MessengerError::Validation {
@@ -285,7 +320,17 @@ async fn insert_batch<C: GenericClient>(
     let transports: Vec<&str> = prepared.iter().map(|m| m.transport).collect();
     let queues: Vec<&str> = prepared.iter().map(|m| m.options.queue.as_str()).collect();
     let bodies: Vec<&Value> = prepared.iter().map(|m| m.body).collect();
-    let headers: Vec<&Value> = prepared.iter().map(|m| &m.headers).collect();
+    // Items without extra headers share one `{"message_type": ...}` per message type.
+    let mut plain = std::collections::BTreeMap::new();
+    for m in prepared.iter().filter(|m| m.headers.is_none()) {
+        plain
+            .entry(m.message_type)
+            .or_insert_with(|| plain_headers(m.message_type));
+    }
+    let headers: Vec<&Value> = prepared
+        .iter()
+        .map(|m| m.headers.as_ref().unwrap_or_else(|| &plain[m.message_type]))
+        .collect();
     let priorities: Vec<i16> = prepared.iter().map(|m| m.options.priority).collect();
     let available: Vec<DateTime<FixedOffset>> = prepared.iter().map(|m| m.available_at).collect();
     let scheduled: Vec<Option<DateTime<FixedOffset>>> =
@@ -398,7 +443,14 @@ impl Messenger {
         options: &DispatchOptions,
     ) -> Result<Dispatched, MessengerError> {
         // Validate before taking a connection: an invalid payload costs no database work.
-        let m = prepare(self.validators, transport, message_type, body, options)?;
+        let m = prepare(
+            self.validators,
+            transport,
+            message_type,
+            body,
+            options,
+            Utc::now(),
+        )?;
         let client = self.client().await?;
         insert_one(&client, &m).await
     }
