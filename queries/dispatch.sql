@@ -151,6 +151,51 @@ FROM inserted
 ORDER BY inserted.id;
 
 
+--! dispatch_batch_uniform (scheduled_at?, idempotency_keys[?])
+--- Enqueues many messages that share everything but their bodies (and idempotency keys):
+--- one transport, queue, headers, priority, available_at, scheduled_at, max_retries and
+--- metadata. The common case of a batch, and markedly cheaper for the server than
+--- dispatch_batch, which unnests ten arrays.
+---
+--- Guarantees as dispatch_batch: one statement, all or nothing (a duplicate idempotency key,
+--- SQLSTATE 23505, aborts the batch), nothing inserted when `bodies` and `idempotency_keys`
+--- differ in length, ids returned in input order.
+WITH inserted AS (
+    INSERT INTO messenger_messages (
+        transport_name,
+        queue_name,
+        body,
+        headers,
+        priority,
+        available_at,
+        scheduled_at,
+        max_retries,
+        idempotency_key,
+        metadata
+    )
+    SELECT
+        :transport_name::text,
+        :queue_name::text,
+        u.body,
+        :headers::jsonb,
+        :priority::smallint,
+        :available_at::timestamptz,
+        :scheduled_at::timestamptz,
+        :max_retries::int,
+        u.idempotency_key,
+        :metadata::jsonb
+    FROM unnest(:bodies::jsonb[], :idempotency_keys::text[])
+        WITH ORDINALITY AS u (body, idempotency_key, ord)
+    -- Reject ragged input as a whole (UNNEST would pad the shorter array with NULLs).
+    WHERE cardinality(:bodies::jsonb[]) = cardinality(:idempotency_keys::text[])
+    ORDER BY u.ord
+    RETURNING id
+)
+SELECT inserted.id
+FROM inserted
+ORDER BY inserted.id;
+
+
 --! dispatch_idempotent (scheduled_at?)
 --- Enqueues one message unless a message with the same (transport_name,
 --- idempotency_key) already exists; returns the id of the new message

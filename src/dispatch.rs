@@ -8,8 +8,9 @@ use deadpool_postgres::Pool;
 use messenger_queries::client::GenericClient;
 use messenger_queries::client::Params;
 use messenger_queries::queries::dispatch::{
-    DispatchBatchParams, DispatchIdempotentParams, DispatchMessageParams, dispatch_batch,
-    dispatch_idempotent, dispatch_message,
+    DispatchBatchParams, DispatchBatchUniformParams, DispatchIdempotentParams,
+    DispatchMessageParams, dispatch_batch, dispatch_batch_uniform, dispatch_idempotent,
+    dispatch_message,
 };
 use serde_json::{Map, Value};
 
@@ -314,12 +315,50 @@ async fn insert_batch<C: GenericClient>(
     client: &C,
     prepared: &[Prepared<'_>],
 ) -> Result<Vec<i64>, MessengerError> {
-    if prepared.is_empty() {
+    let Some(first) = prepared.first() else {
         return Ok(Vec::new());
+    };
+    let bodies: Vec<&Value> = prepared.iter().map(|m| m.body).collect();
+    let keys: Vec<Option<&str>> = prepared
+        .iter()
+        .map(|m| m.options.idempotency_key.as_deref())
+        .collect();
+    // The common batch differs only in its bodies (and keys): send everything else once. The
+    // server then unnests two arrays instead of ten (0.92 of COPY instead of 0.79; BENCHMARKS.md).
+    let uniform = prepared.iter().all(|m| {
+        m.transport == first.transport
+            && m.message_type == first.message_type
+            && m.headers == first.headers
+            && m.available_at == first.available_at
+            && m.options.queue == first.options.queue
+            && m.options.priority == first.options.priority
+            && m.options.scheduled_at == first.options.scheduled_at
+            && m.options.max_retries == first.options.max_retries
+            && m.options.metadata == first.options.metadata
+    });
+    if uniform {
+        let ids = dispatch_batch_uniform()
+            .params(
+                client,
+                &DispatchBatchUniformParams {
+                    transport_name: first.transport,
+                    queue_name: first.options.queue.as_str(),
+                    headers: &first.headers(),
+                    priority: first.options.priority,
+                    available_at: first.available_at,
+                    scheduled_at: first.options.scheduled_at,
+                    max_retries: first.options.max_retries,
+                    metadata: &first.options.metadata,
+                    bodies,
+                    idempotency_keys: keys,
+                },
+            )
+            .all()
+            .await?;
+        return Ok(ids);
     }
     let transports: Vec<&str> = prepared.iter().map(|m| m.transport).collect();
     let queues: Vec<&str> = prepared.iter().map(|m| m.options.queue.as_str()).collect();
-    let bodies: Vec<&Value> = prepared.iter().map(|m| m.body).collect();
     // Items without extra headers share one `{"message_type": ...}` per message type.
     let mut plain = std::collections::BTreeMap::new();
     for m in prepared.iter().filter(|m| m.headers.is_none()) {
@@ -336,10 +375,6 @@ async fn insert_batch<C: GenericClient>(
     let scheduled: Vec<Option<DateTime<FixedOffset>>> =
         prepared.iter().map(|m| m.options.scheduled_at).collect();
     let retries: Vec<i32> = prepared.iter().map(|m| m.options.max_retries).collect();
-    let keys: Vec<Option<&str>> = prepared
-        .iter()
-        .map(|m| m.options.idempotency_key.as_deref())
-        .collect();
     let metadata: Vec<&Value> = prepared.iter().map(|m| &m.options.metadata).collect();
     let ids = dispatch_batch()
         .params(

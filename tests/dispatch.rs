@@ -350,3 +350,58 @@ async fn u0000_is_refused_before_postgresql_sees_it() {
     assert!(err.to_string().contains("U+0000"), "{err}");
     assert_eq!(count(&client).await, 0);
 }
+
+#[tokio::test]
+async fn batches_with_mixed_options_and_uniform_batches_store_each_item_as_given() {
+    // A batch whose items differ in more than their bodies takes the general statement
+    // (ten arrays); a uniform one the cheaper one. Both must store exactly what was asked.
+    let (_db, messenger, client) = messenger().await;
+    let item = |priority: i16, queue: &str, body: Value| BatchItem {
+        transport: "email".into(),
+        message_type: "send_email".into(),
+        body,
+        options: DispatchOptions {
+            priority,
+            queue: queue.into(),
+            ..DispatchOptions::default()
+        },
+    };
+    let mut second = email();
+    second["subject"] = json!("Second");
+    let mixed = vec![
+        item(2, "a", email()),
+        item(9, "b", second.clone()),
+        BatchItem {
+            transport: "webhooks".into(),
+            message_type: "webhook_delivery".into(),
+            body: webhook(),
+            options: DispatchOptions::default(),
+        },
+    ];
+    let uniform = vec![item(4, "u", email()), item(4, "u", second)];
+    let mut ids = messenger.dispatch_batch(&mixed).await.unwrap();
+    ids.extend(messenger.dispatch_batch(&uniform).await.unwrap());
+    let rows = client
+        .query(
+            "SELECT transport_name, queue_name, priority, headers->>'message_type', body->>'subject'
+               FROM messenger_messages WHERE id = ANY($1) ORDER BY id",
+            &[&ids],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(String, String, i16, String, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        seen,
+        [
+            (s("email"), s("a"), 2, s("send_email"), Some(s("Hello"))),
+            (s("email"), s("b"), 9, s("send_email"), Some(s("Second"))),
+            (s("webhooks"), s("default"), 5, s("webhook_delivery"), None),
+            (s("email"), s("u"), 4, s("send_email"), Some(s("Hello"))),
+            (s("email"), s("u"), 4, s("send_email"), Some(s("Second"))),
+        ]
+    );
+}

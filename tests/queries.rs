@@ -1984,3 +1984,93 @@ async fn advance_schedule_is_a_compare_and_set_on_next_run_at() {
     assert!(finished);
     assert!(claim_due(&client, 10).await.is_empty());
 }
+
+#[tokio::test]
+async fn dispatch_batch_uniform_shares_everything_but_bodies_and_keys() {
+    let (_db, client) = migrated().await;
+    let now = db_time(&client, "now()").await;
+    let ids = dispatch::dispatch_batch_uniform()
+        .bind(
+            &client,
+            &TRANSPORT,
+            &QUEUE,
+            &json([("message_type", "t")]),
+            &7i16,
+            &now,
+            &None,
+            &2,
+            &empty_object(),
+            &vec![json([("n", 1)]), json([("n", 2)]), json([("n", 3)])],
+            &vec![None::<&str>, Some("k-2"), None],
+        )
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids in input order: {ids:?}"
+    );
+    let rows = client
+        .query(
+            "SELECT body->>'n', priority, max_retries, idempotency_key, headers->>'message_type'
+               FROM messenger_messages ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(String, i16, i32, Option<String>, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("1".into(), 7, 2, None, "t".into()),
+            ("2".into(), 7, 2, Some("k-2".into()), "t".into()),
+            ("3".into(), 7, 2, None, "t".into()),
+        ]
+    );
+
+    // Ragged input inserts nothing; a duplicate key aborts the whole batch.
+    let ragged = dispatch::dispatch_batch_uniform()
+        .bind(
+            &client,
+            &TRANSPORT,
+            &QUEUE,
+            &empty_object(),
+            &5i16,
+            &now,
+            &None,
+            &3,
+            &empty_object(),
+            &vec![json([("n", 4)])],
+            &vec![None::<&str>, None],
+        )
+        .all()
+        .await
+        .unwrap();
+    assert!(ragged.is_empty());
+    let duplicate = dispatch::dispatch_batch_uniform()
+        .bind(
+            &client,
+            &TRANSPORT,
+            &QUEUE,
+            &empty_object(),
+            &5i16,
+            &now,
+            &None,
+            &3,
+            &empty_object(),
+            &vec![json([("n", 5)]), json([("n", 6)])],
+            &vec![None::<&str>, Some("k-2")],
+        )
+        .all()
+        .await
+        .unwrap_err();
+    assert_eq!(duplicate.code(), Some(&SqlState::UNIQUE_VIOLATION));
+    assert_eq!(
+        count(&client, "SELECT count(*) FROM messenger_messages").await,
+        3
+    );
+}
