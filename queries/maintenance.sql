@@ -36,6 +36,31 @@ SELECT count(*) AS deleted_count
 FROM deleted;
 
 
+--! purge_failed
+--- Deletes failed (dead-lettered) messages processed before `cutoff`, at most `max_rows`
+--- of them (oldest first), and returns how many were deleted; loop like purge_completed.
+--- Their copies in messenger_failed_messages stay (message_id becomes NULL, ON DELETE SET
+--- NULL) until requeued or deleted; purging frees the idempotency keys the failed
+--- messages held. Uses idx_messenger_messages_processed_at; SKIP LOCKED as purge_completed.
+WITH doomed AS MATERIALIZED (
+    SELECT f.id
+    FROM messenger_messages f
+    WHERE f.status = 'failed'
+      AND f.processed_at < :cutoff::timestamptz
+    ORDER BY f.processed_at
+    LIMIT :max_rows::bigint
+    FOR UPDATE SKIP LOCKED
+),
+deleted AS (
+    DELETE FROM messenger_messages m
+    WHERE m.id = ANY (ARRAY(SELECT doomed.id FROM doomed))
+    RETURNING m.id
+)
+-- count(*) is never NULL (0 when nothing was deleted).
+SELECT count(*) AS deleted_count
+FROM deleted;
+
+
 --! queue_depth : (oldest_pending_at?)
 --- Returns, per transport and queue, the number of messages in each status, the
 --- total, and the available_at of the oldest pending message (NULL when nothing is

@@ -1450,6 +1450,24 @@ async fn purge_completed_deletes_only_completed_messages_older_than_the_cutoff()
             id["processing"]
         ]
     );
+
+    // purge_failed takes the failed ones past the cutoff, and nothing else.
+    let purged = maintenance::purge_failed()
+        .params(
+            &client,
+            &maintenance::PurgeFailedParams {
+                cutoff,
+                max_rows: 10,
+            },
+        )
+        .one()
+        .await
+        .expect("purge_failed");
+    assert_eq!(purged, 1);
+    assert_eq!(
+        remaining().await,
+        [id["recent_completed"], id["pending"], id["processing"]]
+    );
 }
 
 #[tokio::test]

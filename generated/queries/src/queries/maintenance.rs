@@ -5,6 +5,11 @@ pub struct PurgeCompletedParams {
     pub cutoff: chrono::DateTime<chrono::FixedOffset>,
     pub max_rows: i64,
 }
+#[derive(Clone, Copy, Debug)]
+pub struct PurgeFailedParams {
+    pub cutoff: chrono::DateTime<chrono::FixedOffset>,
+    pub max_rows: i64,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueDepth {
     pub transport_name: String,
@@ -238,6 +243,54 @@ impl<'c, 'a, 's, C: GenericClient>
         &'s self,
         client: &'c C,
         params: &'a PurgeCompletedParams,
+    ) -> I64Query<'c, 'a, 's, C, i64, 2> {
+        self.bind(client, &params.cutoff, &params.max_rows)
+    }
+}
+pub struct PurgeFailedStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Deletes failed (dead-lettered) messages processed before `cutoff`, at most `max_rows`
+/// of them (oldest first), and returns how many were deleted; loop like purge_completed.
+/// Their copies in messenger_failed_messages stay (message_id becomes NULL, ON DELETE SET
+/// NULL) until requeued or deleted; purging frees the idempotency keys the failed
+/// messages held. Uses idx_messenger_messages_processed_at; SKIP LOCKED as purge_completed.
+pub fn purge_failed() -> PurgeFailedStmt {
+    PurgeFailedStmt(
+        "WITH doomed AS MATERIALIZED ( SELECT f.id FROM messenger_messages f WHERE f.status = 'failed' AND f.processed_at < $1::timestamptz ORDER BY f.processed_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED ), deleted AS ( DELETE FROM messenger_messages m WHERE m.id = ANY (ARRAY(SELECT doomed.id FROM doomed)) RETURNING m.id ) SELECT count(*) AS deleted_count FROM deleted",
+        None,
+    )
+}
+impl PurgeFailedStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+        cutoff: &'a chrono::DateTime<chrono::FixedOffset>,
+        max_rows: &'a i64,
+    ) -> I64Query<'c, 'a, 's, C, i64, 2> {
+        I64Query {
+            client,
+            params: [cutoff, max_rows],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row| Ok(row.try_get(0)?),
+            mapper: |it| it,
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient>
+    crate::client::async_::Params<'c, 'a, 's, PurgeFailedParams, I64Query<'c, 'a, 's, C, i64, 2>, C>
+    for PurgeFailedStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a PurgeFailedParams,
     ) -> I64Query<'c, 'a, 's, C, i64, 2> {
         self.bind(client, &params.cutoff, &params.max_rows)
     }
