@@ -42,14 +42,9 @@ pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Gen
             config.queries.display()
         ))
     })?;
-    let started = std::time::Instant::now();
+    let mut timings = Timings::from_env();
     let scratch = ScratchDatabase::create(database_url).await?;
-    if std::env::var_os("MESSENGER_GEN_TIMINGS").is_some() {
-        eprintln!(
-            "timing: scratch database: {:.1} ms",
-            started.elapsed().as_secs_f64() * 1e3
-        );
-    }
+    timings.phase("scratch database");
     let result = tokio::select! {
         result = generate_in(&scratch, config, &migrations, &queries) => result,
         _ = interrupt.recv() => Err(Failure::new(
@@ -57,14 +52,9 @@ pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Gen
             "interrupted; the scratch database was removed",
         )),
     };
-    let removing = std::time::Instant::now();
+    let mut timings = Timings::from_env();
     scratch.remove().await;
-    if std::env::var_os("MESSENGER_GEN_TIMINGS").is_some() {
-        eprintln!(
-            "timing: removing the scratch database: {:.1} ms",
-            removing.elapsed().as_secs_f64() * 1e3
-        );
-    }
+    timings.phase("removing the scratch database");
     result
 }
 
