@@ -1,4 +1,4 @@
-//! Embeds the migrations in `schema/` and their rollback scripts in `schema/rollback/`.
+//! Embeds the queue's migrations in `schema/` and their rollback scripts in `schema/rollback/`.
 //!
 //! refinery's `embed_migrations!` walks directories recursively and would take the rollback
 //! scripts (which share their migration's file name) for migrations, so the list is built here.
@@ -73,34 +73,6 @@ fn main() {
             name.to_string_lossy()
         );
     }
-    // The per-transport JSON Schemas that the runtime validates payloads with.
-    let transports_dir = root.join("generated/jsonschema/transports");
-    println!("cargo:rerun-if-changed={}", transports_dir.display());
-    let mut transport_schemas = String::from("&[\n");
-    for path in files_ending(&transports_dir, ".schema.json") {
-        println!("cargo:rerun-if-changed={}", path.display());
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".schema.json"))
-            .expect("UTF-8 file name");
-        writeln!(
-            transport_schemas,
-            "    ({name:?}, include_str!({:?})),",
-            path.display()
-        )
-        .unwrap();
-    }
-    transport_schemas.push(']');
-    let schemas_code = format!(
-        "/// Transport JSON Schemas embedded from `generated/jsonschema/transports/`: (transport, schema).\n\
-         #[allow(dead_code)]\n\
-         pub(crate) const TRANSPORT_SCHEMAS: &[(&str, &str)] = {transport_schemas};\n"
-    );
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
-    std::fs::write(out_dir.join("embedded_schemas.rs"), schemas_code)
-        .expect("write embedded_schemas.rs");
-
     let code = format!(
         "/// Migrations embedded from `schema/`: (file stem, SQL).\n\
          pub(crate) const MIGRATIONS: &[(&str, &str)] = {};\n\

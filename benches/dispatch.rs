@@ -14,6 +14,11 @@ use symphony_messenger::dispatch::{BatchItem, DispatchOptions, Messenger};
 use symphony_messenger::queries::client::Params;
 use symphony_messenger::queries::queries::dispatch::{DispatchBatchParams, dispatch_batch};
 use symphony_messenger::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators};
+
+/// The demo application's generated module: the runtime compiles in no message type.
+#[path = "../examples/demo/generated/rust/messages.rs"]
+#[allow(dead_code)]
+mod messages;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
@@ -59,7 +64,7 @@ fn validation(validators: &Validators) {
     let n = 200_000;
     // The raw baseline: the same schema compiled directly with the jsonschema crate.
     let schema: Value = serde_json::from_str(include_str!(
-        "../generated/jsonschema/transports/email.schema.json"
+        "../examples/demo/generated/jsonschema/transports/email.schema.json"
     ))
     .unwrap();
     let raw = jsonschema::draft202012::options()
@@ -118,7 +123,7 @@ fn ajv(bytes: &[u8]) -> Result<f64, String> {
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import {{ readFileSync }} from "node:fs";
-const schema = JSON.parse(readFileSync("{root}/generated/jsonschema/transports/email.schema.json", "utf8"));
+const schema = JSON.parse(readFileSync("{root}/examples/demo/generated/jsonschema/transports/email.schema.json", "utf8"));
 const ajv = new Ajv2020({{ strict: true }});
 addFormats(ajv);
 const validate = ajv.compile({{ $defs: schema.$defs, $ref: "#/$defs/send_email" }});
@@ -155,7 +160,7 @@ console.log(best);
 const INSERT: &str = "INSERT INTO messenger_messages (transport_name, queue_name, body, headers, priority, available_at, scheduled_at, max_retries, idempotency_key, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
 async fn dispatch(db: &TestDb) {
-    let messenger = Messenger::new(db.pool(1));
+    let messenger = Messenger::new(db.pool(1), messages::registry());
     let client = db.client().await;
     let value = payload();
     let headers = json!({"message_type": "send_email"});
@@ -224,7 +229,7 @@ async fn dispatch(db: &TestDb) {
         for _ in 0..n {
             symphony_messenger::dispatch::dispatch_json_with(
                 &client,
-                Validators::embedded(),
+                messages::registry().validators(),
                 "email",
                 "send_email",
                 &value,
@@ -451,7 +456,7 @@ async fn dispatch(db: &TestDb) {
 }
 
 fn main() {
-    let validators = Validators::embedded();
+    let validators = messages::registry().validators();
     println!("| operation | ours | baseline | ratio (ours / baseline) |");
     println!("|---|---:|---:|---:|");
     validation(validators);
@@ -459,7 +464,7 @@ fn main() {
     runtime.block_on(async {
         let db = TestDb::new().await;
         let mut client = db.client().await;
-        symphony_messenger::migrate::apply(&mut client)
+        symphony_messenger::migrate::up(&mut client, Some(&messages::migrations().unwrap()))
             .await
             .unwrap();
         dispatch(&db).await;

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::error::MessengerError;
 use crate::message::{Accepts, Message};
+use crate::registry::Registry;
 use crate::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators, parse_payload};
 
 /// The header that carries the message type name.
@@ -401,18 +402,31 @@ async fn insert_batch<C: GenericClient>(
 #[derive(Clone)]
 pub struct Messenger {
     pool: Pool,
+    registry: &'static Registry,
     validators: &'static Validators,
     max_payload_bytes: usize,
 }
 
 impl Messenger {
-    /// A messenger on `pool`, validating with the embedded generated schemas.
-    pub fn new(pool: Pool) -> Messenger {
+    /// A messenger on `pool` for the application whose transports and message types are in
+    /// `registry` (usually `registry()` of the module `messenger-gen` generates).
+    pub fn new(pool: Pool, registry: &'static Registry) -> Messenger {
         Messenger {
             pool,
-            validators: Validators::embedded(),
+            registry,
+            validators: registry.validators(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
         }
+    }
+
+    /// The application's registry.
+    pub fn registry(&self) -> &'static Registry {
+        self.registry
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// Sets the payload size limit for [`Messenger::dispatch_bytes`] (default 1 MiB).
@@ -433,26 +447,8 @@ impl Messenger {
             .map_err(|e| MessengerError::Pool(e.to_string()))
     }
 
-    /// Dispatches a generated payload struct to transport `T`, which must accept it (checked
-    /// by the compiler):
-    ///
-    /// ```no_run
-    /// # use symphony_messenger::dispatch::{DispatchOptions, Messenger};
-    /// # use symphony_messenger::payloads::{WebhookDelivery, WebhooksTransport};
-    /// # async fn send(messenger: Messenger, hook: WebhookDelivery) {
-    /// messenger.dispatch::<WebhooksTransport, _>(&hook, &DispatchOptions::default()).await;
-    /// # }
-    /// ```
-    ///
-    /// The `email` transport does not accept `webhook_delivery`, so this does not compile:
-    ///
-    /// ```compile_fail,E0277
-    /// # use symphony_messenger::dispatch::{DispatchOptions, Messenger};
-    /// # use symphony_messenger::payloads::{EmailTransport, WebhookDelivery};
-    /// # async fn send(messenger: Messenger, hook: WebhookDelivery) {
-    /// messenger.dispatch::<EmailTransport, _>(&hook, &DispatchOptions::default()).await;
-    /// # }
-    /// ```
+    /// Dispatches a generated payload struct to transport `T`, which must accept it: the
+    /// compiler checks `T: Accepts<M>`, implemented by the generated transport marker types.
     pub async fn dispatch<T, M>(
         &self,
         message: &M,

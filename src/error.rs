@@ -94,9 +94,32 @@ pub enum MessengerError {
         source: Box<MessengerError>,
     },
     /// PostgreSQL refused or failed the statement; nothing of it was inserted.
-    #[error("database error: {0}")]
+    #[error("database error: {}", db_error_text(.0))]
     Database(#[from] tokio_postgres::Error),
     /// No connection could be taken from the pool.
     #[error("connection pool error: {0}")]
     Pool(String),
+}
+
+/// The most useful text of a PostgreSQL client error: the server's message (with its detail)
+/// when the server answered, else the error and its whole chain of causes (`error connecting
+/// to server: Connection refused (os error 111)`), which tokio-postgres' `Display` leaves out.
+pub fn db_error_text(err: &tokio_postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        return match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        };
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -2,7 +2,6 @@
 //! per-transport schemas (draft 2020-12, formats asserted), shared across threads.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -36,27 +35,6 @@ pub struct SchemaError {
 }
 
 impl Validators {
-    /// The validators of the schemas generated into `generated/jsonschema/transports/`,
-    /// embedded at compile time and compiled on first use.
-    ///
-    /// # Panics
-    /// If an embedded schema does not compile: a build with a broken `generated/` is a bug
-    /// that `messenger-gen check` catches in CI.
-    pub fn embedded() -> &'static Validators {
-        static VALIDATORS: OnceLock<Validators> = OnceLock::new();
-        VALIDATORS.get_or_init(|| {
-            mod embedded {
-                include!(concat!(env!("OUT_DIR"), "/embedded_schemas.rs"));
-            }
-            let schemas = embedded::TRANSPORT_SCHEMAS.iter().map(|(name, text)| {
-                let schema: Value =
-                    serde_json::from_str(text).expect("generated schemas are valid JSON");
-                ((*name).to_owned(), schema)
-            });
-            Validators::from_transport_schemas(schemas).expect("generated schemas compile")
-        })
-    }
-
     /// Compiles validators from `(transport name, transport schema)` pairs: each schema is an
     /// envelope schema whose `headers.message_type` enum lists the accepted message types and
     /// whose `$defs` hold each type's payload schema.

@@ -2,9 +2,10 @@
 //! invalid payloads (tests/agreement/corpus.rs) is judged by
 //!
 //! 1. the Rust `jsonschema` crate (draft 2020-12, formats asserted) on the emitted
-//!    `generated/jsonschema/payloads/<type>.schema.json` — what the runtime validates with;
+//!    `examples/demo/generated/jsonschema/payloads/<type>.schema.json` — what the runtime
+//!    validates with;
 //! 2. ajv 2020 (strict, ajv-formats) on the same file;
-//! 3. the generated Zod schema (`generated/ts/zod.ts`, compiled with tsc);
+//! 3. the generated Zod schema (`examples/demo/generated/ts/zod.ts`, compiled with tsc);
 //! 4. PostgreSQL itself: an INSERT into `messenger_payloads.<type>` after the typing layer of
 //!    tests/agreement/oracle.rs (the JSON contract where PostgreSQL is lenient),
 //!
@@ -14,10 +15,11 @@
 //! named test below, showing PostgreSQL's own leniency next to the oracle's verdict.
 //!
 //! `MESSENGER_GENERATED_DIR` points the JSON Schema, TypeScript and IR side at another output
-//! directory (the Rust structs always come from the compiled `generated/rust/payloads.rs`).
+//! directory (the Rust structs always come from the compiled demo module `messages.rs`).
 
 #[path = "agreement/corpus.rs"]
 mod corpus;
+mod demo;
 #[path = "agreement/ir.rs"]
 mod ir;
 #[path = "agreement/judges.rs"]
@@ -45,7 +47,7 @@ use report::Judged;
 async fn migrated_database() -> (TestDb, Client) {
     let db = TestDb::new().await;
     let mut client = db.client().await;
-    symphony_messenger::migrate::apply(&mut client)
+    symphony_messenger::migrate::up(&mut client, Some(&demo::messages::migrations().unwrap()))
         .await
         .expect("the migrations apply");
     (db, client)

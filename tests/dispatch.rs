@@ -5,14 +5,11 @@ use messenger_test_support::TestDb;
 use serde_json::{Value, json};
 use symphony_messenger::dispatch::{BatchItem, DispatchOptions, Messenger};
 use symphony_messenger::error::MessengerError;
-use symphony_messenger::migrate;
+
+mod demo;
 
 async fn messenger() -> (TestDb, Messenger, tokio_postgres::Client) {
-    let db = TestDb::new().await;
-    let mut client = db.client().await;
-    migrate::apply(&mut client).await.unwrap();
-    let messenger = Messenger::new(db.pool(16));
-    (db, messenger, client)
+    demo::migrated(16).await
 }
 
 async fn count(client: &tokio_postgres::Client) -> i64 {

@@ -3,12 +3,7 @@
 //! serde uses the SQL names on the wire. The fixture test keeps `expected/` equal to what
 //! `messenger-gen generate` emits for that schema.
 
-/// The emitted code refers to `crate::message`.
-mod message {
-    pub use symphony_messenger::message::*;
-}
-
-#[path = "../codegen/tests/fixtures/ok_payload_edge_cases/expected/rust/payloads.rs"]
+#[path = "../codegen/tests/fixtures/ok_payload_edge_cases/expected/rust/messages.rs"]
 mod payloads;
 
 use payloads::{Mood, OddNames, OddTransport};
@@ -48,4 +43,28 @@ fn awkward_sql_names_compile_and_keep_their_wire_names() {
     // The domain's CHECK (0..=100) is in the derived schema.
     let schema = serde_json::to_value(schemars::schema_for!(OddNames)).unwrap();
     assert_eq!(schema["properties"]["camelCase"]["maximum"], json!(100));
+}
+
+#[test]
+fn the_registry_and_the_migrations_are_embedded() {
+    let registry = payloads::registry();
+    assert_eq!(registry.transports().collect::<Vec<_>>(), ["odd"]);
+    assert_eq!(
+        registry
+            .message_types("odd")
+            .map(Iterator::collect::<Vec<_>>),
+        Some(vec!["odd_names"])
+    );
+    assert_eq!(payloads::TRANSPORT_SCHEMAS.len(), 1);
+    let migrations = payloads::migrations().unwrap();
+    assert_eq!(
+        migrations
+            .ids()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["V1__payloads"]
+    );
+    assert_eq!(payloads::MIGRATIONS.len(), 1);
+    assert!(payloads::ROLLBACKS.is_empty());
 }

@@ -11,7 +11,7 @@ async fn migrated() -> (TestDb, Client) {
     let applied = migrate::apply(&mut client).await.expect("migrations apply");
     assert_eq!(
         applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["V1__symphony_messenger_schema", "V2__message_types"]
+        ["V1__symphony_messenger_schema", "V2__acknowledged_checks"]
     );
     (db, client)
 }
@@ -146,7 +146,7 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
     // refinery does not re-run an applied version ...
     assert!(migrate::apply(&mut client).await.unwrap().is_empty());
     // ... and the SQL itself is idempotent when run again by hand.
-    let migrations = Migrations::embedded();
+    let migrations = Migrations::queue();
     let (_, sql) = migrations.sql().next().expect("one migration");
     client
         .batch_execute(sql)
@@ -159,22 +159,23 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
 #[tokio::test]
 async fn up_down_up_leaves_nothing_after_down() {
     let (_db, mut client) = migrated().await;
-    let rolled = migrate::rollback_latest(&mut client).await.unwrap();
+    let queue = Migrations::queue();
+    let rolled = queue.rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(2));
-    let payload_types: i64 = client
+    let acknowledged: i64 = client
         .query_one(
-            "SELECT count(*) FROM pg_class WHERE relnamespace = to_regnamespace('messenger_payloads')",
+            "SELECT count(*) FROM pg_constraint WHERE obj_description(oid, 'pg_constraint') IS NOT NULL",
             &[],
         )
         .await
         .unwrap()
         .get(0);
-    assert_eq!(payload_types, 0, "V2's rollback left message types behind");
+    assert_eq!(acknowledged, 0, "V2's rollback left its COMMENTs behind");
     assert!(
         migrate::verify(&client).await.unwrap().is_complete(),
         "V1 survives V2's rollback"
     );
-    let rolled = migrate::rollback_latest(&mut client).await.unwrap();
+    let rolled = queue.rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(1));
 
     let leftovers = names(
@@ -187,10 +188,10 @@ async fn up_down_up_leaves_nothing_after_down() {
     )
     .await;
     assert!(leftovers.is_empty(), "left behind by down: {leftovers:?}");
-    let status = migrate::status(&mut client).await.unwrap();
+    let status = queue.status(&mut client).await.unwrap();
     assert!(status.applied.is_empty());
     assert_eq!(status.pending.len(), 2);
-    assert_eq!(migrate::rollback_latest(&mut client).await.unwrap(), None);
+    assert_eq!(queue.rollback_latest(&mut client).await.unwrap(), None);
 
     assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 2);
     assert!(migrate::verify(&client).await.unwrap().is_complete());

@@ -3,13 +3,13 @@
 //! message go to a transport that accepts it.
 
 use chrono::{DateTime, NaiveDate};
-use messenger_test_support::TestDb;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use symphony_messenger::dispatch::{DispatchOptions, Messenger};
 use symphony_messenger::message::{Accepts, Message, Transport};
-use symphony_messenger::migrate;
-use symphony_messenger::payloads::*;
+
+mod demo;
+use demo::messages::*;
 
 async fn round_trip<T, M>(messenger: &Messenger, client: &tokio_postgres::Client, message: &M)
 where
@@ -39,10 +39,7 @@ fn at(text: &str) -> DateTime<chrono::FixedOffset> {
 
 #[tokio::test]
 async fn every_message_type_round_trips_through_every_transport_that_accepts_it() {
-    let db = TestDb::new().await;
-    let mut client = db.client().await;
-    migrate::apply(&mut client).await.unwrap();
-    let messenger = Messenger::new(db.pool(2));
+    let (_db, messenger, client) = demo::migrated(2).await;
 
     let email = SendEmail {
         message_id: "6f1c1d7e-8a51-4f61-9a53-2a4f1c2b9e10".parse().unwrap(),
@@ -130,10 +127,7 @@ async fn every_message_type_round_trips_through_every_transport_that_accepts_it(
 #[tokio::test]
 async fn a_typed_message_breaking_a_check_is_refused_before_sql() {
     // The struct's types cannot express every CHECK (priority 1..=10); validation still runs.
-    let db = TestDb::new().await;
-    let mut client = db.client().await;
-    migrate::apply(&mut client).await.unwrap();
-    let messenger = Messenger::new(db.pool(1));
+    let (_db, messenger, client) = demo::migrated(1).await;
     let email = SendEmail {
         message_id: uuid::Uuid::nil(),
         to_address: "not an address".into(),

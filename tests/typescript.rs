@@ -53,7 +53,7 @@ fn schema_files() -> Vec<PathBuf> {
 fn tsconfig(scratch: &Path) -> PathBuf {
     let ts = node::ts_dir();
     let generated = node::generated_dir().join("ts");
-    if generated == node::repo_root().join("generated/ts") {
+    if generated == node::repo_root().join("examples/demo/generated/ts") {
         return ts.join("tsconfig.json");
     }
     let modules = ts.join("node_modules");
@@ -91,7 +91,7 @@ fn generated_typescript_compiles_and_types_what_the_schema_says() {
     let config = config.to_str().expect("UTF-8 path");
     let output = node::tsc(&["-p", config, "--pretty", "false"]);
     println!(
-        "ran (node {node_version}): tsc -p {config} — strict, noEmit, over generated/ts/{{database,payloads,zod}}.ts and tests/ts/type-tests.ts"
+        "ran (node {node_version}): tsc -p {config} — strict, noEmit, over examples/demo/generated/ts/{{database,payloads,zod}}.ts and tests/ts/type-tests.ts"
     );
     assert!(
         output.status.success(),

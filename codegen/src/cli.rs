@@ -82,22 +82,38 @@ pub struct MigrateArgs {
     /// The database to migrate, e.g. postgres://postgres@127.0.0.1:5432/app.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Read migrations from this directory (V{n}__{name}.sql, rollbacks in DIR/rollback/)
-    /// instead of the Symphony Messenger schema built into this binary.
+    /// The configuration file (default: messenger-gen.toml in the working directory, if any);
+    /// its `schema` directory holds the application's migrations.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// The application's migrations (V{n}__{name}.sql, rollbacks in DIR/rollback/), instead of
+    /// the `schema` of the configuration file.
     #[arg(long, value_name = "DIR", global = true)]
     pub schema: Option<PathBuf>,
 }
 
-/// The migrate actions.
-#[derive(Debug, Clone, Copy, Subcommand)]
+/// The migrate actions. The queue's own migrations are built into messenger-gen and recorded
+/// in their own history table; the application's come from `schema`.
+#[derive(Debug, Clone, Subcommand)]
 pub enum MigrateAction {
-    /// Apply every pending migration.
+    /// Apply every pending migration: the queue's first, then the application's.
     Up,
-    /// Roll back the newest applied migration (runs its script from schema/rollback/).
-    Down,
-    /// List applied and pending migrations.
+    /// Roll back the application's newest applied migration (runs its script from
+    /// rollback/). The queue's schema is only rolled back with --queue.
+    Down {
+        /// Roll back the queue's newest migration instead (refused while application
+        /// migrations are applied).
+        #[arg(long)]
+        queue: bool,
+    },
+    /// List applied and pending migrations of the queue and of the application.
     Status,
-    /// Check that every table, index, view, trigger and function of the schema exists;
+    /// Check that every table, index, view, trigger and function of the queue's schema exists;
     /// exit 1 listing every missing object.
     Verify,
+    /// Add V<n>__NAME.sql and rollback/V<n>__NAME.sql to the application's schema directory.
+    New {
+        /// The migration's name: ASCII letters, digits and underscores.
+        name: String,
+    },
 }

@@ -21,6 +21,13 @@ pub struct Config {
     pub queries: PathBuf,
     /// The output directory, written only by `messenger-gen generate`.
     pub output: PathBuf,
+    /// Whether `schema` holds an application's migrations, applied after the queue's own
+    /// (built into messenger-gen; the default), or a standalone schema (`false`: only
+    /// `schema` is applied; this repository's own top level, whose `schema/` is the queue).
+    pub include_queue: bool,
+    /// The file this configuration was read from; `None` for the defaults.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
     /// Settings of the generated Rust query crate.
     pub rust: RustConfig,
 }
@@ -43,6 +50,8 @@ impl Default for Config {
             schema: "schema".into(),
             queries: "queries".into(),
             output: "generated".into(),
+            include_queue: true,
+            file: None,
             rust: RustConfig::default(),
         }
     }
@@ -70,6 +79,7 @@ impl Config {
             .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        config.file = Some(path.clone());
         let base = path.parent().unwrap_or(Path::new(""));
         for dir in [&mut config.schema, &mut config.queries, &mut config.output] {
             if dir.is_relative() {

@@ -2,12 +2,15 @@
 
 use symphony_messenger::migrate::Migrations;
 
+use std::path::Path;
+
 use crate::config::Config;
 use crate::database::ScratchDatabase;
 use crate::failure::Failure;
 use crate::lint::{self, Warning};
 use crate::load;
 use crate::rust_queries;
+use crate::rustfmt;
 use crate::write::FileMap;
 use crate::{db, exit_codes};
 use crate::{diagnostics, emit, introspect};
@@ -36,17 +39,22 @@ pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Gen
             config.schema.display()
         )));
     }
-    let queries = load::queries::read_dir(&config.queries).map_err(|e| {
-        Failure::input(format!(
-            "cannot read queries in {}: {e}",
-            config.queries.display()
-        ))
-    })?;
+    // `queries/` is optional: without it there is no query crate.
+    let queries = if config.queries.exists() {
+        Some(load::queries::read_dir(&config.queries).map_err(|e| {
+            Failure::input(format!(
+                "cannot read queries in {}: {e}",
+                config.queries.display()
+            ))
+        })?)
+    } else {
+        None
+    };
     let mut timings = Timings::from_env();
     let scratch = ScratchDatabase::create(database_url).await?;
     timings.phase("scratch database");
     let result = tokio::select! {
-        result = generate_in(&scratch, config, &migrations, &queries) => result,
+        result = generate_in(&scratch, config, &migrations, queries.as_deref()) => result,
         _ = interrupt.recv() => Err(Failure::new(
             exit_codes::INTERRUPTED,
             "interrupted; the scratch database was removed",
@@ -62,10 +70,17 @@ async fn generate_in(
     scratch: &ScratchDatabase,
     config: &Config,
     migrations: &Migrations,
-    queries: &[load::queries::QuerySource],
+    queries: Option<&[load::queries::QuerySource]>,
 ) -> Result<Generated, Failure> {
     let mut timings = Timings::from_env();
     let mut client = scratch.connect().await?;
+    if config.include_queue {
+        // The queue's own schema first, as `migrate up` does: the application builds on it.
+        Migrations::queue()
+            .apply(&mut client)
+            .await
+            .map_err(|e| Failure::input(format!("the queue's migrations: {e}")))?;
+    }
     migrations
         .apply(&mut client)
         .await
@@ -73,31 +88,138 @@ async fn generate_in(
     timings.phase("migrations");
 
     let mut files = FileMap::new();
-    let settings = config.clone();
-    let (client, crate_files) = tokio::task::spawn_blocking(move || {
-        let files = rust_queries::generate(&client, &settings);
-        (client, files)
-    })
-    .await
-    .map_err(|e| Failure::input(format!("query generation panicked: {e}")))?;
-    files.extend_under(&config.rust.dir, crate_files?);
-    timings.phase("cornucopia");
+    let client = match queries {
+        Some(_) => {
+            let settings = config.clone();
+            let (client, crate_files) = tokio::task::spawn_blocking(move || {
+                let files = rust_queries::generate(&client, &settings);
+                (client, files)
+            })
+            .await
+            .map_err(|e| Failure::input(format!("query generation panicked: {e}")))?;
+            files.extend_under(&config.rust.dir, crate_files?);
+            timings.phase("cornucopia");
+            client
+        }
+        None => client,
+    };
 
     let (catalog, mut warnings) = introspect::catalog::read(&client)
         .await
         .map_err(|e| Failure::input(e.to_string()))?;
     timings.phase("introspection");
-    let emitted = emit::emit_all(&catalog).map_err(|e| Failure::input(e.to_string()))?;
-    files.extend_under(std::path::Path::new(""), emitted);
+    let sources = sources(config)?;
+    let mut emitted =
+        emit::emit_all(&catalog, &sources).map_err(|e| Failure::input(e.to_string()))?;
     timings.phase("emitters");
+    check_transport_schemas(&emitted)?;
+    emitted
+        .format_rust(rustfmt::format)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    timings.phase("rustfmt");
+    files.extend_under(std::path::Path::new(""), emitted);
 
     warnings.extend(
-        lint::nullable_columns(&client, queries, std::path::Path::new(""))
-            .await
-            .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?,
+        lint::nullable_columns(
+            &client,
+            queries.unwrap_or_default(),
+            std::path::Path::new(""),
+        )
+        .await
+        .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?,
     );
     timings.phase("lint");
     Ok(Generated { files, warnings })
+}
+
+/// The migration files the generated Rust module embeds, and where they are seen from it.
+fn sources(config: &Config) -> Result<emit::Sources, Failure> {
+    let stems = |dir: &Path| -> Result<Vec<String>, Failure> {
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| Failure::input(format!("cannot read {}: {e}", dir.display())))?;
+        let mut found = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| Failure::input(format!("cannot read {}: {e}", dir.display())))?
+                .path();
+            if path.is_file()
+                && path.extension().is_some_and(|ext| ext == "sql")
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                && let Ok((version, _)) = symphony_messenger::migrate::parse_name(stem)
+            {
+                found.push((version, stem.to_owned()));
+            }
+        }
+        found.sort();
+        Ok(found.into_iter().map(|(_, stem)| stem).collect())
+    };
+    Ok(emit::Sources {
+        schema_dir: relative_path(&config.output.join("rust"), &config.schema),
+        migrations: stems(&config.schema)?,
+        rollbacks: stems(&config.schema.join("rollback"))?,
+    })
+}
+
+/// The path of `to` seen from the directory `from`, with `/` separators, worked out lexically
+/// (neither needs to exist).
+pub fn relative_path(from: &Path, to: &Path) -> String {
+    fn normal(path: &Path) -> Vec<std::ffi::OsString> {
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        let mut parts: Vec<std::ffi::OsString> = Vec::new();
+        for component in absolute.components() {
+            match component {
+                std::path::Component::ParentDir => {
+                    parts.pop();
+                }
+                std::path::Component::Normal(part) => parts.push(part.to_owned()),
+                _ => {}
+            }
+        }
+        parts
+    }
+    let (from, to) = (normal(from), normal(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// The generated module panics if a transport schema does not compile; compiling them here,
+/// before anything is written, makes sure it cannot.
+fn check_transport_schemas(files: &FileMap) -> Result<(), Failure> {
+    let mut schemas = Vec::new();
+    for (path, bytes) in files.iter() {
+        if let Ok(rest) = path.strip_prefix("jsonschema/transports")
+            && let Some(name) = rest.to_str().and_then(|n| n.strip_suffix(".schema.json"))
+        {
+            let schema = serde_json::from_slice(bytes).map_err(|e| {
+                Failure::input(format!("generated {} is not JSON: {e}", path.display()))
+            })?;
+            schemas.push((name.to_owned(), schema));
+        }
+    }
+    symphony_messenger::Registry::from_transport_schemas(schemas)
+        .map(drop)
+        .map_err(|e| {
+            Failure::input(format!(
+                "a generated transport schema does not compile: {e}"
+            ))
+        })
 }
 
 /// Phase durations on stderr when `MESSENGER_GEN_TIMINGS` is set (for finding slow inputs).

@@ -30,6 +30,20 @@ impl FileMap {
         }
     }
 
+    /// Replaces every `.rs` file with `format(path, text)` (rustfmt, in the pipeline).
+    pub fn format_rust<E>(
+        &mut self,
+        format: impl Fn(&str, &str) -> Result<String, E>,
+    ) -> Result<(), E> {
+        for (path, contents) in &mut self.files {
+            if path.extension().is_some_and(|ext| ext == "rs") {
+                let text = String::from_utf8_lossy(contents).into_owned();
+                *contents = format(&path.display().to_string(), &text)?.into_bytes();
+            }
+        }
+        Ok(())
+    }
+
     /// The files in path order.
     pub fn iter(&self) -> impl Iterator<Item = (&PathBuf, &Vec<u8>)> {
         self.files.iter()

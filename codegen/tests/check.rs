@@ -25,6 +25,11 @@ fn project_copy() -> tempfile::TempDir {
     for dir in ["schema", "queries", "generated"] {
         copy_dir(&repo_root().join(dir), &work.path().join(dir));
     }
+    std::fs::copy(
+        repo_root().join("messenger-gen.toml"),
+        work.path().join("messenger-gen.toml"),
+    )
+    .unwrap();
     work
 }
 
@@ -63,7 +68,11 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn check_passes_on_the_committed_tree() {
-    let out = messenger_gen(&repo_root(), &["check"], Some(&server_url()));
+    let out = messenger_gen(
+        &repo_root(),
+        &["check", "--deny-warnings"],
+        Some(&server_url()),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -72,6 +81,26 @@ fn check_passes_on_the_committed_tree() {
         text(&out.stderr)
     );
     assert_eq!(text(&out.stdout), "generated is up to date\n");
+}
+
+#[test]
+fn the_demo_application_is_fresh_and_has_no_warnings() {
+    let config = repo_root().join("examples/demo/messenger-gen.toml");
+    let args = [
+        "check",
+        "--deny-warnings",
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let out = messenger_gen(&repo_root(), &args, Some(&server_url()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "examples/demo/generated is stale; run `cargo run -p messenger-gen -- generate \
+         --config examples/demo/messenger-gen.toml`:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -297,7 +326,7 @@ fn config_file_paths_are_relative_to_the_file() {
     let work = project_copy();
     std::fs::write(
         work.path().join("messenger-gen.toml"),
-        "output = \"out\"\n[rust]\ncrate-name = \"my-queries\"\ndir = \"rust-queries\"\n",
+        "include-queue = false\noutput = \"out\"\n[rust]\ncrate-name = \"my-queries\"\ndir = \"rust-queries\"\n",
     )
     .unwrap();
     let config = work.path().join("messenger-gen.toml");
@@ -310,7 +339,7 @@ fn config_file_paths_are_relative_to_the_file() {
     assert!(manifest.contains("name = \"my-queries\""), "{manifest}");
     assert!(
         work.path()
-            .join("out/jsonschema/transports/email.schema.json")
+            .join("out/jsonschema/tables/messenger_messages.row.schema.json")
             .is_file()
     );
     let check = ["check", "--config", config.to_str().unwrap()];

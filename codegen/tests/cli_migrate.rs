@@ -16,6 +16,9 @@ fn messenger_gen(args: &[&str], database_url: Option<&str>) -> Output {
     cmd.output().expect("messenger-gen runs")
 }
 
+const QUEUE_APPLIED: &str =
+    "applied V1__symphony_messenger_schema (queue)\napplied V2__acknowledged_checks (queue)\n";
+
 #[tokio::test]
 async fn up_verify_status_down_round_trip() {
     let db = TestDb::new().await;
@@ -23,10 +26,7 @@ async fn up_verify_status_down_round_trip() {
 
     let up = messenger_gen(&["migrate", "up"], url);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
-    assert_eq!(
-        text(&up.stdout),
-        "applied V1__symphony_messenger_schema\napplied V2__message_types\n"
-    );
+    assert_eq!(text(&up.stdout), QUEUE_APPLIED);
 
     let verify = messenger_gen(&["migrate", "verify"], url);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
@@ -42,21 +42,35 @@ async fn up_verify_status_down_round_trip() {
     let status = messenger_gen(&["migrate", "status"], url);
     assert_eq!(
         text(&status.stdout),
-        "applied  V1__symphony_messenger_schema\napplied  V2__message_types\n"
+        "queue        applied  V1__symphony_messenger_schema\n\
+         queue        applied  V2__acknowledged_checks\n"
     );
 
+    // Without application migrations, `down` does not touch the queue's schema by accident.
     let down = messenger_gen(&["migrate", "down"], url);
+    assert_eq!(down.status.code(), Some(2));
+    assert!(
+        text(&down.stderr).contains("--queue"),
+        "{}",
+        text(&down.stderr)
+    );
+
+    let down = messenger_gen(&["migrate", "down", "--queue"], url);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
-    assert_eq!(text(&down.stdout), "rolled back V2__message_types\n");
-    let down = messenger_gen(&["migrate", "down"], url);
     assert_eq!(
         text(&down.stdout),
-        "rolled back V1__symphony_messenger_schema\n"
+        "rolled back V2__acknowledged_checks (queue)\n"
+    );
+    let down = messenger_gen(&["migrate", "down", "--queue"], url);
+    assert_eq!(
+        text(&down.stdout),
+        "rolled back V1__symphony_messenger_schema (queue)\n"
     );
     let status = messenger_gen(&["migrate", "status"], url);
     assert_eq!(
         text(&status.stdout),
-        "pending  V1__symphony_messenger_schema\npending  V2__message_types\n"
+        "queue        pending  V1__symphony_messenger_schema\n\
+         queue        pending  V2__acknowledged_checks\n"
     );
 
     let client = db.client().await;
@@ -159,7 +173,10 @@ async fn schema_dir_migrations_apply_and_roll_back() {
     let url = Some(db.url());
 
     let up = messenger_gen(&["migrate", "up", "--schema", schema], url);
-    assert_eq!(text(&up.stdout), "applied V1__one\napplied V2__two\n");
+    assert_eq!(
+        text(&up.stdout),
+        format!("{QUEUE_APPLIED}applied V1__one\napplied V2__two\n")
+    );
     let down = messenger_gen(&["migrate", "down", "--schema", schema], url);
     assert_eq!(text(&down.stdout), "rolled back V2__two\n");
     // V1 has no rollback script: refuse, exit 2, say which file is missing.

@@ -1,5 +1,6 @@
-//! `messenger-gen validate` on fixture payload files (`tests/payloads/`) against this
-//! repository's generated schemas: human and JSON output as snapshots, and the exit codes.
+//! `messenger-gen validate` on fixture payload files (`tests/payloads/`) against the demo
+//! application's generated schemas (`examples/demo`): human and JSON output as snapshots, and
+//! the exit codes.
 
 mod common;
 use common::text;
@@ -15,11 +16,11 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs `messenger-gen validate <args>` from the repository root (where generated/ is), with
-/// fixture paths relative to it so the output is stable.
+/// Runs `messenger-gen validate --config examples/demo/messenger-gen.toml <args>` from the
+/// repository root, with fixture paths relative to it so the output is stable.
 fn validate(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_messenger-gen"))
-        .arg("validate")
+        .args(["validate", "--config", "examples/demo/messenger-gen.toml"])
         .args(args)
         .current_dir(repo_root())
         .stdin(Stdio::piped())

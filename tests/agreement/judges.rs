@@ -106,7 +106,7 @@ pub fn emitted_validators(
 /// The schemas `schemars` derives from the generated Rust structs, by message type. The
 /// structs are named in Rust, so a new message type needs a line here (the test says so).
 fn schemars_schemas() -> BTreeMap<&'static str, Value> {
-    use symphony_messenger::payloads as p;
+    use crate::demo::messages as p;
     macro_rules! schemas {
         ($($name:literal => $ty:ty),* $(,)?) => {
             BTreeMap::from([$((
@@ -145,7 +145,7 @@ pub fn schemars_validators(
             },
         }
     }
-    for name in symphony_messenger::payloads::MESSAGE_TYPES {
+    for name in crate::demo::messages::MESSAGE_TYPES {
         if !derived.contains_key(name) {
             errors.push(format!(
                 "schemars: `{name}` is generated but not listed in schemars_schemas()"
@@ -163,7 +163,7 @@ pub fn verdict_of(validators: &BTreeMap<String, jsonschema::Validator>, case: &C
     }
 }
 
-/// The runtime's validators, built the way `Validators::embedded()` builds them, from the
+/// The runtime's validators, built the way the generated `registry()` builds them, from the
 /// emitted transport schemas; checked against the IR's transports.
 pub fn runtime_validators(catalog: &Catalog, errors: &mut Vec<String>) -> Option<Validators> {
     let dir = node::generated_dir().join("jsonschema/transports");

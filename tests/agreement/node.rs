@@ -18,13 +18,14 @@ pub fn ts_dir() -> PathBuf {
     repo_root().join("tests/ts")
 }
 
-/// The directory the generator writes to: `generated/`, or `$MESSENGER_GENERATED_DIR` to check
-/// another output (e.g. a `messenger-gen generate` into a scratch directory) before it is
-/// committed. The Rust payload structs always come from the compiled `generated/`.
+/// The demo application's output directory, whose message types the tests judge:
+/// `examples/demo/generated/`, or `$MESSENGER_GENERATED_DIR` to check another output (e.g. a
+/// `messenger-gen generate` into a scratch directory) before it is committed. The Rust payload
+/// structs always come from the compiled `examples/demo/generated/rust/messages.rs`.
 pub fn generated_dir() -> PathBuf {
     match std::env::var_os("MESSENGER_GENERATED_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => repo_root().join("generated"),
+        _ => repo_root().join("examples/demo/generated"),
     }
 }
 

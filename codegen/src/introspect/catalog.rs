@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio_postgres::Client;
 
 use crate::checks;
-use crate::lint::Warning;
+use crate::lint::{self, Warning, WarningCode};
 use crate::model::{
     Catalog, Check, Column, EnumType, Identity, MessageType, PAYLOAD_SCHEMA, Relation,
     Relationship, Schema, SqlType, Transport,
@@ -16,7 +16,10 @@ use crate::model::{
 pub const DATABASE_SCHEMAS: &[&str] = &["public"];
 
 /// Tables that belong to tools, not to the application (refinery's history).
-const INTERNAL_TABLES: &[&str] = &["refinery_schema_history"];
+const INTERNAL_TABLES: &[&str] = &[
+    symphony_messenger::migrate::APPLICATION_HISTORY_TABLE,
+    symphony_messenger::migrate::QUEUE_HISTORY_TABLE,
+];
 
 /// The tag in a jsonb column's COMMENT that names the message type of its value.
 pub const PAYLOAD_TAG: &str = "@payload";
@@ -168,20 +171,32 @@ async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::
         .collect())
 }
 
-/// Domain oid → (constraint name, CHECK expression over `VALUE`).
+/// A CHECK constraint: its name, expression and COMMENT (which may acknowledge a warning).
+struct CheckConstraint {
+    name: String,
+    expr: String,
+    comment: Option<String>,
+}
+
+/// Domain oid → its CHECKs (expressions over `VALUE`).
 async fn domain_checks(
     client: &Client,
-) -> Result<HashMap<u32, Vec<(String, String)>>, tokio_postgres::Error> {
+) -> Result<HashMap<u32, Vec<CheckConstraint>>, tokio_postgres::Error> {
     let rows = client
         .query(
-            "SELECT contypid, conname::text, pg_get_expr(conbin, 0)
+            "SELECT contypid, conname::text, pg_get_expr(conbin, 0),
+                    obj_description(oid, 'pg_constraint')
                FROM pg_constraint WHERE contype = 'c' AND contypid <> 0 ORDER BY conname",
             &[],
         )
         .await?;
-    let mut out: HashMap<u32, Vec<(String, String)>> = HashMap::new();
+    let mut out: HashMap<u32, Vec<CheckConstraint>> = HashMap::new();
     for r in rows {
-        out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+        out.entry(r.get(0)).or_default().push(CheckConstraint {
+            name: r.get(1),
+            expr: r.get(2),
+            comment: r.get(3),
+        });
     }
     Ok(out)
 }
@@ -214,7 +229,7 @@ async fn relations(
     schema: &str,
     kinds: &[&str],
     types: &HashMap<u32, PgType>,
-    domain_checks: &HashMap<u32, Vec<(String, String)>>,
+    domain_checks: &HashMap<u32, Vec<CheckConstraint>>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Relation>, CatalogError> {
     let rows = client
@@ -243,7 +258,8 @@ async fn relations(
                 &params,
             ),
             client.query(
-                "SELECT conname::text, conkey, pg_get_expr(conbin, conrelid)
+                "SELECT conname::text, conkey, pg_get_expr(conbin, conrelid),
+                        obj_description(oid, 'pg_constraint')
                    FROM pg_constraint WHERE conrelid = $1 AND contype = 'c' ORDER BY conname",
                 &params,
             ),
@@ -262,10 +278,33 @@ async fn relations(
             let default: Option<String> = r.get(5);
             let identity: String = r.get(6);
             let generated: String = r.get(7);
-            let mut comment: Option<String> = r.get(8);
+            let raw_comment: Option<String> = r.get(8);
             let place = format!("{schema}.{name}.{column_name}");
-            let (mut ty, mut checks, domain_not_null) =
-                resolve(r.get(2), r.get(3), types, domain_checks, &place, warnings);
+            let mut type_warnings = Vec::new();
+            let (mut ty, mut checks, domain_not_null) = resolve(
+                r.get(2),
+                r.get(3),
+                types,
+                domain_checks,
+                &place,
+                &mut type_warnings,
+            );
+            for warning in type_warnings {
+                if warning.code != WarningCode::UnmappedType {
+                    warnings.push(warning);
+                    continue;
+                }
+                match lint::acknowledged(raw_comment.as_deref(), WarningCode::UnmappedType) {
+                    Ok(true) => {}
+                    Ok(false) => warnings.push(warning),
+                    Err(problem) => warnings.push(Warning {
+                        code: WarningCode::BadAcknowledgement,
+                        location: place.clone(),
+                        message: format!("the COMMENT of the column: {problem}"),
+                    }),
+                }
+            }
+            let mut comment = lint::without_acknowledgements(raw_comment);
             if let Some(text) = &comment
                 && let Some(rest) = text.trim_start().strip_prefix(PAYLOAD_TAG)
             {
@@ -288,13 +327,15 @@ async fn relations(
             for check_row in &check_rows {
                 let key: Vec<i16> = check_row.get(1);
                 if key == [attnum] {
-                    let constraint: String = check_row.get(0);
-                    let expr: String = check_row.get(2);
-                    match checks::translate(&expr, &column_name) {
+                    let check = check_constraint(check_row);
+                    match checks::translate(&check.expr, &column_name) {
                         Ok(found) => checks.extend(found),
-                        Err(reason) => {
-                            warnings.push(untranslated(&place, &constraint, &expr, &reason))
-                        }
+                        Err(reason) => warnings.extend(untranslated(
+                            &place,
+                            &format!("{schema}.{name}"),
+                            &check,
+                            &reason,
+                        )),
                     }
                 }
             }
@@ -319,12 +360,10 @@ async fn relations(
         for check_row in &check_rows {
             let key: Vec<i16> = check_row.get(1);
             if key.len() > 1 {
-                let constraint: String = check_row.get(0);
-                let expr: String = check_row.get(2);
-                warnings.push(untranslated(
+                warnings.extend(untranslated(
                     &format!("{schema}.{name}"),
-                    &constraint,
-                    &expr,
+                    &format!("{schema}.{name}"),
+                    &check_constraint(check_row),
                     "it spans several columns",
                 ));
             }
@@ -339,13 +378,39 @@ async fn relations(
     Ok(out)
 }
 
-fn untranslated(place: &str, constraint: &str, expr: &str, reason: &str) -> Warning {
-    Warning {
-        location: place.to_owned(),
-        message: format!(
-            "CHECK {constraint} `{expr}` is not translated into JSON Schema, TypeScript, Zod or \
-             Rust ({reason}); only PostgreSQL enforces it"
-        ),
+fn check_constraint(row: &tokio_postgres::Row) -> CheckConstraint {
+    CheckConstraint {
+        name: row.get(0),
+        expr: row.get(2),
+        comment: row.get(3),
+    }
+}
+
+/// The warning for a CHECK that is not translated, unless its COMMENT acknowledges it.
+fn untranslated(place: &str, on: &str, check: &CheckConstraint, reason: &str) -> Option<Warning> {
+    let CheckConstraint {
+        name: constraint,
+        expr,
+        comment,
+    } = check;
+    match lint::acknowledged(comment.as_deref(), WarningCode::UntranslatedCheck) {
+        Ok(true) => None,
+        Ok(false) => Some(Warning {
+            code: WarningCode::UntranslatedCheck,
+            location: place.to_owned(),
+            message: format!(
+                "CHECK {constraint} `{expr}` is not translated into JSON Schema, TypeScript, Zod \
+                 or Rust ({reason}); only PostgreSQL enforces it. If that is intended, say so \
+                 in SQL: COMMENT ON CONSTRAINT {constraint} ON {on} IS \
+                 '{}untranslated-check) <reason>'",
+                lint::ACKNOWLEDGE_TAG
+            ),
+        }),
+        Err(problem) => Some(Warning {
+            code: WarningCode::BadAcknowledgement,
+            location: place.to_owned(),
+            message: format!("the COMMENT of CHECK {constraint}: {problem}"),
+        }),
     }
 }
 
@@ -355,7 +420,7 @@ fn resolve(
     oid: u32,
     typmod: i32,
     types: &HashMap<u32, PgType>,
-    domain_checks: &HashMap<u32, Vec<(String, String)>>,
+    domain_checks: &HashMap<u32, Vec<CheckConstraint>>,
     place: &str,
     warnings: &mut Vec<Warning>,
 ) -> (SqlType, Vec<Check>, bool) {
@@ -371,13 +436,13 @@ fn resolve(
     if t.kind == b'd' {
         let (ty, mut checks, not_null) =
             resolve(t.base, t.base_typmod, types, domain_checks, place, warnings);
-        for (constraint, expr) in domain_checks.get(&oid).into_iter().flatten() {
-            match checks::translate(expr, "VALUE") {
+        for check in domain_checks.get(&oid).into_iter().flatten() {
+            match checks::translate(&check.expr, "VALUE") {
                 Ok(found) => checks.extend(found),
-                Err(reason) => warnings.push(untranslated(
+                Err(reason) => warnings.extend(untranslated(
                     &format!("{place} (domain {}.{})", t.schema, t.name),
-                    constraint,
-                    expr,
+                    &format!("DOMAIN {}.{}", t.schema, t.name),
+                    check,
                     &reason,
                 )),
             }
@@ -436,6 +501,7 @@ fn resolve(
         ("pg_catalog", "jsonb") => SqlType::Jsonb { payload: None },
         (schema, name) => {
             warnings.push(Warning {
+                code: WarningCode::UnmappedType,
                 location: place.to_owned(),
                 message: format!(
                     "type {schema}.{name} has no mapping; it is emitted as any JSON value"

@@ -1,4 +1,4 @@
--- Rollback of V2__message_types.sql: the seeded transports, then the message types.
+-- Rollback of V1__message_types.sql: the seeded transports, then the message types.
 DELETE FROM messenger_transports WHERE name IN ('email', 'webhooks', 'notifications');
 DROP TABLE IF EXISTS messenger_payloads.user_signed_up;
 DROP TABLE IF EXISTS messenger_payloads.sms_notification;

@@ -1,5 +1,5 @@
 -- =============================================================================
--- Symphony Messenger: migration V2 — message types and transports
+-- Symphony Messenger demo application: migration V1 — message types and transports
 --
 -- A message type is a table in the schema messenger_payloads that never holds
 -- rows: its columns are the payload's fields, its NOT NULL / DEFAULT / CHECK /
@@ -13,7 +13,9 @@
 --   * which transport accepts which message types is the JSON array
 --     config->'message_types' of its row in messenger_transports (seeded here).
 --
--- Idempotent like V1; rollback in schema/rollback/V2__message_types.sql.
+-- The queue's own schema (messenger_transports, ...) is applied before this by
+-- `messenger-gen migrate up` / `symphony_messenger::migrate::up`.
+-- Idempotent; rollback in schema/rollback/V1__message_types.sql.
 -- =============================================================================
 
 CREATE SCHEMA IF NOT EXISTS messenger_payloads;
