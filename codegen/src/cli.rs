@@ -25,6 +25,16 @@ pub enum Command {
     /// Validate payload files against a transport's generated JSON Schema (no database).
     /// Exit 0 when all are valid, 1 when any is invalid, 2 on unreadable input or unknown names.
     Validate(ValidateArgs),
+    /// Start an application: messenger-gen.toml and a first message-type migration in DIR.
+    Init(InitArgs),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The application's directory (created when missing; default: the working directory).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// Options of `validate`.

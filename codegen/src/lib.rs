@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> u8 {
             Command::Check(args) => commands::generate::check(args).await,
             Command::Migrate(args) => commands::migrate::run(args).await,
             Command::Validate(args) => commands::validate::run(args),
+            Command::Init(args) => commands::init::run(args),
         }
     });
     match result {

@@ -11,6 +11,7 @@
 //! marker type implementing `Transport`, and `Accepts<M>` for every message type `M` it accepts.
 //! [`registry`] gives the runtime the transports' JSON Schemas; [`migrations`] the migrations.
 #![allow(
+    dead_code,
     clippy::approx_constant,
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items,
