@@ -402,3 +402,85 @@ async fn batches_with_mixed_options_and_uniform_batches_store_each_item_as_given
         ]
     );
 }
+
+/// `dispatch_json_with` / `dispatch_batch_with` on the caller's own client or transaction
+/// validate exactly as `Messenger` does, and a caller's rollback takes the messages back.
+#[tokio::test]
+async fn the_callers_client_and_transaction_validate_first_and_roll_back_with_the_caller() {
+    use symphony_messenger::dispatch::{dispatch_batch_with, dispatch_json_with};
+    let (_db, _messenger, mut client) = messenger().await;
+    let validators = demo::messages::registry().validators();
+    let options = DispatchOptions::default();
+    let item = |body: Value| BatchItem {
+        transport: "email".into(),
+        message_type: "send_email".into(),
+        body,
+        options: DispatchOptions::default(),
+    };
+    let mut bad = email();
+    bad["subject"] = json!("x".repeat(300));
+
+    // A plain client.
+    let err = dispatch_json_with(&client, validators, "email", "send_email", &bad, &options)
+        .await
+        .unwrap_err();
+    let MessengerError::Validation { errors, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(errors[0].pointer, "/subject");
+    let err = dispatch_batch_with(&client, validators, &[item(email()), item(bad.clone())])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MessengerError::Validation { index: Some(1), .. }),
+        "{err}"
+    );
+    assert_eq!(count(&client).await, 0);
+    let one = dispatch_json_with(
+        &client,
+        validators,
+        "email",
+        "send_email",
+        &email(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let two = dispatch_batch_with(&client, validators, &[item(email()), item(email())])
+        .await
+        .unwrap();
+    assert!(one.inserted && two.len() == 2);
+    assert_eq!(count(&client).await, 3);
+
+    // The caller's transaction: inserted inside it, gone after its rollback.
+    let tx = client.transaction().await.unwrap();
+    let err = dispatch_json_with(&tx, validators, "email", "send_email", &bad, &options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MessengerError::Validation { .. }), "{err}");
+    let err = dispatch_batch_with(&tx, validators, &[item(bad.clone()), item(email())])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MessengerError::Validation { index: Some(0), .. }),
+        "{err}"
+    );
+    dispatch_json_with(&tx, validators, "email", "send_email", &email(), &options)
+        .await
+        .unwrap();
+    dispatch_batch_with(&tx, validators, &[item(email())])
+        .await
+        .unwrap();
+    let inside: i64 = tx
+        .query_one("SELECT count(*) FROM messenger_messages", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(inside, 5);
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        count(&client).await,
+        3,
+        "the rollback did not take them back"
+    );
+}

@@ -459,3 +459,141 @@ async fn supabase_anon_and_authenticated_see_and_write_nothing() {
         .get(0);
     assert_eq!(total, 1, "the owner still sees its row");
 }
+
+/// The application's migrations in a temp dir: one message type and its transport.
+fn application_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rollback")).unwrap();
+    std::fs::write(
+        dir.path().join("V1__types.sql"),
+        "CREATE SCHEMA IF NOT EXISTS messenger_payloads;
+         CREATE TABLE IF NOT EXISTS messenger_payloads.ping (n integer NOT NULL);
+         INSERT INTO messenger_transports (name, config)
+         VALUES ('pings', '{\"message_types\": [\"ping\"]}') ON CONFLICT (name) DO NOTHING;",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rollback/V1__types.sql"),
+        "DELETE FROM messenger_transports WHERE name = 'pings';
+         DROP TABLE messenger_payloads.ping; DROP SCHEMA messenger_payloads;",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("V2__more.sql"),
+        "CREATE TABLE IF NOT EXISTS messenger_payloads.pong (n integer NOT NULL);",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rollback/V2__more.sql"),
+        "DROP TABLE messenger_payloads.pong;",
+    )
+    .unwrap();
+    dir
+}
+
+/// A later toolkit version brings queue migration N+1: `up` applies exactly that, the
+/// application's history is untouched, and rolling back the application never reaches the
+/// queue's schema.
+#[tokio::test]
+async fn a_new_queue_migration_upgrades_an_application_database() {
+    let db = TestDb::new().await;
+    let mut client = db.client().await;
+    let app_dir = application_dir();
+    let app = Migrations::from_dir(app_dir.path()).unwrap();
+
+    // The queue at version N: today's queue migrations, read from a copy of schema/.
+    let queue_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(queue_dir.path().join("rollback")).unwrap();
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    for (id, sql) in Migrations::queue().sql() {
+        std::fs::write(queue_dir.path().join(format!("{id}.sql")), sql).unwrap();
+        std::fs::copy(
+            schema.join(format!("rollback/{id}.sql")),
+            queue_dir.path().join(format!("rollback/{id}.sql")),
+        )
+        .unwrap();
+    }
+    let queue_n = Migrations::from_dir(queue_dir.path())
+        .unwrap()
+        .with_history_table(migrate::QUEUE_HISTORY_TABLE);
+    let n = queue_n.ids().last().unwrap().version;
+    assert_eq!(queue_n.apply(&mut client).await.unwrap().len(), n as usize);
+    assert_eq!(app.apply(&mut client).await.unwrap().len(), 2);
+
+    // Version N+1 of the queue.
+    let next = format!("V{}__upgrade", n + 1);
+    std::fs::write(
+        queue_dir.path().join(format!("{next}.sql")),
+        "CREATE TABLE IF NOT EXISTS messenger_upgrade_marker (id int);",
+    )
+    .unwrap();
+    std::fs::write(
+        queue_dir.path().join(format!("rollback/{next}.sql")),
+        "DROP TABLE messenger_upgrade_marker;",
+    )
+    .unwrap();
+    let queue_n1 = Migrations::from_dir(queue_dir.path())
+        .unwrap()
+        .with_history_table(migrate::QUEUE_HISTORY_TABLE);
+    let applied = queue_n1.apply(&mut client).await.unwrap();
+    assert_eq!(
+        applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [next.clone()]
+    );
+    assert!(app.apply(&mut client).await.unwrap().is_empty());
+    let status = app.status(&mut client).await.unwrap();
+    assert_eq!(status.applied.len(), 2);
+    assert!(status.pending.is_empty());
+
+    // The application's down takes its own newest migration, twice, then nothing — the queue
+    // stays whole.
+    let rolled = app.rollback_latest(&mut client).await.unwrap();
+    assert_eq!(rolled.map(|id| id.to_string()).as_deref(), Some("V2__more"));
+    let rolled = app.rollback_latest(&mut client).await.unwrap();
+    assert_eq!(
+        rolled.map(|id| id.to_string()).as_deref(),
+        Some("V1__types")
+    );
+    assert_eq!(app.rollback_latest(&mut client).await.unwrap(), None);
+    assert!(migrate::verify(&client).await.unwrap().is_complete());
+    let queue_status = queue_n1.status(&mut client).await.unwrap();
+    assert_eq!(queue_status.applied.len(), n as usize + 1);
+}
+
+/// Three processes' worth of concurrent `up` on a new database: all succeed, the migrations are
+/// applied once, and each call reports only what it applied itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn three_concurrent_ups_apply_one_set() {
+    let db = TestDb::new().await;
+    let app_dir = application_dir();
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let url = db.url().to_owned();
+        let dir = app_dir.path().to_path_buf();
+        tasks.push(tokio::spawn(async move {
+            let mut client = messenger_test_support::connect(&url).await;
+            let app = Migrations::from_dir(&dir).unwrap();
+            migrate::up(&mut client, Some(&app)).await
+        }));
+    }
+    let mut queue = Vec::new();
+    let mut application = Vec::new();
+    for task in tasks {
+        let applied = task.await.unwrap().expect("every concurrent up succeeds");
+        queue.extend(applied.queue);
+        application.extend(applied.application);
+    }
+    assert_eq!(
+        queue,
+        Migrations::queue().ids(),
+        "queue applied once in all"
+    );
+    assert_eq!(application.len(), 2, "application applied once in all");
+    let client = db.client().await;
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 2);
+}
