@@ -17,7 +17,6 @@ use symphony_messenger::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators};
 
 /// The demo application's generated module: the runtime compiles in no message type.
 #[path = "../examples/demo/generated/rust/messages.rs"]
-#[allow(dead_code)]
 mod messages;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};

@@ -538,7 +538,7 @@ async fn a_new_queue_migration_upgrades_an_application_database() {
     let applied = queue_n1.apply(&mut client).await.unwrap();
     assert_eq!(
         applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        [next.clone()]
+        [next.as_str()]
     );
     assert!(app.apply(&mut client).await.unwrap().is_empty());
     let status = app.status(&mut client).await.unwrap();

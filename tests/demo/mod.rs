@@ -1,8 +1,6 @@
 //! The demo application's generated module (`examples/demo/generated/rust/messages.rs`), which
 //! the runtime's tests dispatch with: the runtime itself compiles in no message type.
 
-#![allow(dead_code)]
-
 use messenger_test_support::TestDb;
 use symphony_messenger::dispatch::Messenger;
 
@@ -11,6 +9,7 @@ pub mod messages;
 
 /// A fresh database with the queue's and the demo's migrations applied, a messenger for the
 /// demo's transports on a pool of `pool_size`, and a plain client.
+#[allow(dead_code)] // not every test crate that includes this module dispatches
 pub async fn migrated(pool_size: usize) -> (TestDb, Messenger, tokio_postgres::Client) {
     let db = TestDb::new().await;
     let mut client = db.client().await;
@@ -19,9 +18,4 @@ pub async fn migrated(pool_size: usize) -> (TestDb, Messenger, tokio_postgres::C
         .unwrap();
     let messenger = Messenger::new(db.pool(pool_size), messages::registry());
     (db, messenger, client)
-}
-
-/// The directory of the demo's generated files.
-pub fn generated_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/generated")
 }
