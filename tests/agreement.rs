@@ -55,7 +55,7 @@ async fn migrated_database() -> (TestDb, Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_way_agreement_on_every_message_type() {
-    let catalog = Catalog::load();
+    let catalog = ir::load();
     let corpora = Generator::new(&catalog).all();
     let cases: Vec<&Case> = corpora.values().flatten().collect();
     let mut setup_errors = Vec::new();

@@ -11,7 +11,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use crate::model::Check;
+use messenger_ir::Check;
 
 /// Translates the CHECK expression `sql` on column `column` (for domains: `VALUE`).
 pub fn translate(sql: &str, column: &str) -> Result<Vec<Check>, String> {

@@ -13,7 +13,6 @@ pub mod failure;
 pub mod introspect;
 pub mod lint;
 pub mod load;
-pub mod model;
 pub mod pipeline;
 pub mod rust_queries;
 pub mod rustfmt;

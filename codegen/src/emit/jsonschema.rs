@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Number, Value};
 
 use super::EmitError;
-use crate::model::{Catalog, Check, Column, Identity, MessageType, Relation, SqlType, Transport};
 use crate::write::FileMap;
+use messenger_ir::{Catalog, Check, Column, Identity, MessageType, Relation, SqlType, Transport};
 
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 const ID_PREFIX: &str = "urn:symphony-messenger:";
@@ -1095,7 +1095,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{EnumType, Schema};
+    use messenger_ir::{EnumType, Schema};
 
     /// Column builders, so each fixture column reads as its SQL would.
     trait ColumnExt {

@@ -10,8 +10,8 @@ pub mod zod;
 
 use std::path::Path;
 
-use crate::model::Catalog;
 use crate::write::FileMap;
+use messenger_ir::Catalog;
 
 /// Why the IR cannot be emitted (e.g. two names that collide once made into identifiers).
 #[derive(Debug, thiserror::Error)]

@@ -33,8 +33,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Number, Value};
 
 use super::{EmitError, Sources};
-use crate::model::{Catalog, Check, Column, MessageType, SqlType};
 use crate::write::FileMap;
+use messenger_ir::{Catalog, Check, Column, MessageType, SqlType};
 
 /// The path of the emitted file, relative to the output directory.
 pub const PATH: &str = "rust/messages.rs";
@@ -1901,7 +1901,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::model::{EnumType, Schema, Transport};
+    use messenger_ir::{EnumType, Schema, Transport};
 
     fn column(name: &str, ty: SqlType) -> Column {
         Column {

@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::model::{
+use crate::write::FileMap;
+use messenger_ir::{
     Catalog, Check, Column, Identity, MessageType, PAYLOAD_SCHEMA, Relation, Schema, SqlType,
 };
-use crate::write::FileMap;
 
 use super::EmitError;
 
@@ -226,7 +226,7 @@ pub(super) fn message_type_names(catalog: &Catalog) -> Result<BTreeMap<&str, Str
 /// The message types of a transport, checked to exist.
 pub(super) fn transport_types<'c>(
     catalog: &'c Catalog,
-    transport: &crate::model::Transport,
+    transport: &messenger_ir::Transport,
 ) -> Result<Vec<&'c MessageType>, EmitError> {
     transport
         .message_types
@@ -1271,7 +1271,7 @@ fn payloads_ts(catalog: &Catalog) -> Result<String, EmitError> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::model::{EnumType, Relationship, Transport};
+    use messenger_ir::{EnumType, Relationship, Transport};
 
     /// A column with the given type and everything else off.
     pub(crate) fn column(name: &str, ty: SqlType) -> Column {

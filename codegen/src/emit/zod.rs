@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::model::{Catalog, Check, MessageType, PAYLOAD_SCHEMA, SqlType};
 use crate::write::FileMap;
+use messenger_ir::{Catalog, Check, MessageType, PAYLOAD_SCHEMA, SqlType};
 
 use super::EmitError;
 use super::contract::{

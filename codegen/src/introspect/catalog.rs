@@ -1,4 +1,4 @@
-//! Reads the catalog of the scratch database into the IR ([`crate::model::Catalog`]).
+//! Reads the catalog of the scratch database into the IR ([`messenger_ir::Catalog`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use crate::checks;
 use crate::lint::{self, Warning, WarningCode};
-use crate::model::{
+use messenger_ir::{
     Catalog, Check, Column, EnumType, Identity, MessageType, PAYLOAD_SCHEMA, Relation,
     Relationship, Schema, SqlType, Transport,
 };
@@ -671,7 +671,7 @@ async fn transports(
 #[cfg(test)]
 mod tests {
     use super::constant_default;
-    use crate::model::SqlType;
+    use messenger_ir::SqlType;
     use serde_json::json;
 
     #[test]

@@ -1,7 +1,9 @@
-//! The IR: a plain-data, serde-serialisable catalog of what the SQL declares — tables, views,
-//! enums, message (payload) types and transports — in a stable order (schemas, relations and
-//! enums by name; columns by position). Introspection builds it; emitters read it; nothing in
-//! it refers back to PostgreSQL.
+//! The IR of `messenger-gen`: a plain-data, serde-serialisable catalog of what the SQL declares —
+//! tables, views, enums, message (payload) types and transports — in a stable order (schemas,
+//! relations and enums by name; columns by position). The generator's introspection builds it,
+//! its emitters read it, and it is written to `generated/ir.json`, which the root tests read
+//! back into these same types: a new SQL type is a compile error wherever it must be handled.
+//! Nothing in it refers back to PostgreSQL.
 
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +74,12 @@ impl Column {
     /// Whether an INSERT may leave this column out (nullable, defaulted, identity, generated).
     pub fn optional_on_insert(&self) -> bool {
         self.nullable || self.default.is_some() || self.identity.is_some() || self.generated
+    }
+
+    /// Whether PostgreSQL refuses any value for it in an INSERT: `GENERATED ALWAYS` (an identity
+    /// or a stored generated column).
+    pub fn always_generated(&self) -> bool {
+        self.identity == Some(Identity::Always) || self.generated
     }
 }
 
@@ -157,6 +165,18 @@ pub enum SqlType {
         /// The type as PostgreSQL prints it.
         name: String,
     },
+}
+
+impl SqlType {
+    /// The message type whose payloads the values hold (a jsonb column tagged `@payload`),
+    /// looking through arrays.
+    pub fn nested_payload(&self) -> Option<&str> {
+        match self {
+            SqlType::Jsonb { payload } => payload.as_deref(),
+            SqlType::Array { element } => element.nested_payload(),
+            _ => None,
+        }
+    }
 }
 
 /// A single-column CHECK translated into a constraint every target understands.
