@@ -16,6 +16,7 @@ pub mod load;
 pub mod pipeline;
 pub mod rust_queries;
 pub mod rustfmt;
+pub mod warnings;
 pub mod write;
 
 use cli::{Cli, Command};

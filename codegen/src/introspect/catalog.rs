@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio_postgres::Client;
 
 use crate::checks;
-use crate::lint::{self, Warning, WarningCode};
+use crate::warnings::{self, Warning, WarningCode};
 use messenger_ir::{
     Catalog, Check, Column, EnumType, Identity, MessageType, PAYLOAD_SCHEMA, Relation,
     Relationship, Schema, SqlType, Transport,
@@ -294,7 +294,7 @@ async fn relations(
                     warnings.push(warning);
                     continue;
                 }
-                match lint::acknowledged(raw_comment.as_deref(), WarningCode::UnmappedType) {
+                match warnings::acknowledged(raw_comment.as_deref(), WarningCode::UnmappedType) {
                     Ok(true) => {}
                     Ok(false) => warnings.push(warning),
                     Err(problem) => warnings.push(Warning {
@@ -304,7 +304,7 @@ async fn relations(
                     }),
                 }
             }
-            let mut comment = lint::without_acknowledgements(raw_comment);
+            let mut comment = warnings::without_acknowledgements(raw_comment);
             if let Some(text) = &comment
                 && let Some(rest) = text.trim_start().strip_prefix(PAYLOAD_TAG)
             {
@@ -393,7 +393,7 @@ fn untranslated(place: &str, on: &str, check: &CheckConstraint, reason: &str) ->
         expr,
         comment,
     } = check;
-    match lint::acknowledged(comment.as_deref(), WarningCode::UntranslatedCheck) {
+    match warnings::acknowledged(comment.as_deref(), WarningCode::UntranslatedCheck) {
         Ok(true) => None,
         Ok(false) => Some(Warning {
             code: WarningCode::UntranslatedCheck,
@@ -403,7 +403,7 @@ fn untranslated(place: &str, on: &str, check: &CheckConstraint, reason: &str) ->
                  or Rust ({reason}); only PostgreSQL enforces it. If that is intended, say so \
                  in SQL: COMMENT ON CONSTRAINT {constraint} ON {on} IS \
                  '{}untranslated-check) <reason>'",
-                lint::ACKNOWLEDGE_TAG
+                warnings::ACKNOWLEDGE_TAG
             ),
         }),
         Err(problem) => Some(Warning {
