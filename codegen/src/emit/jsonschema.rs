@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Number, Value};
 
-use super::EmitError;
+use super::error::EmitError;
 use crate::write::FileMap;
 use messenger_ir::{Catalog, Check, Column, Identity, MessageType, Relation, SqlType, Transport};
 
@@ -38,7 +38,7 @@ pub fn emit(catalog: &Catalog) -> Result<FileMap, EmitError> {
         files.insert(
             format!("jsonschema/payloads/{stem}.schema.json"),
             render(emitter.payload_document(message_type)),
-        );
+        )?;
     }
     for transport in &catalog.transports {
         let stem = file_stem("transport", &transport.name)?;
@@ -48,7 +48,7 @@ pub fn emit(catalog: &Catalog) -> Result<FileMap, EmitError> {
             files.insert(
                 format!("jsonschema/transports/{stem}.schema.json"),
                 render(document),
-            );
+            )?;
         }
     }
     let tables = catalog
@@ -61,11 +61,11 @@ pub fn emit(catalog: &Catalog) -> Result<FileMap, EmitError> {
         files.insert(
             format!("jsonschema/tables/{stem}.row.schema.json"),
             render(emitter.table_document(table, Shape::Row)?),
-        );
+        )?;
         files.insert(
             format!("jsonschema/tables/{stem}.insert.schema.json"),
             render(emitter.table_document(table, Shape::Insert)?),
-        );
+        )?;
     }
     Ok(files)
 }

@@ -3,6 +3,7 @@
 //! file is the type mapping they all follow.
 
 mod contract;
+mod error;
 pub mod jsonschema;
 pub mod rust_payloads;
 pub mod ts;
@@ -13,10 +14,7 @@ use std::path::Path;
 use crate::write::FileMap;
 use messenger_ir::Catalog;
 
-/// Why the IR cannot be emitted (e.g. two names that collide once made into identifiers).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct EmitError(pub String);
+pub use error::EmitError;
 
 /// What the emitters need to know about the input files (beyond the catalog): the
 /// application's migrations, which the Rust module embeds with `include_str!`.
@@ -34,14 +32,14 @@ pub struct Sources {
 /// Every file emitted from the IR.
 pub fn emit_all(catalog: &Catalog, sources: &Sources) -> Result<FileMap, EmitError> {
     let mut files = FileMap::new();
-    files.insert(Path::new("ir.json"), ir_json(catalog));
+    files.insert(Path::new("ir.json"), ir_json(catalog))?;
     for emitted in [
         jsonschema::emit(catalog)?,
         ts::emit(catalog)?,
         zod::emit(catalog)?,
         rust_payloads::emit(catalog, sources)?,
     ] {
-        files.extend_under(Path::new(""), emitted);
+        files.extend_under(Path::new(""), emitted)?;
     }
     Ok(files)
 }

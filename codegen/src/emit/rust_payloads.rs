@@ -32,7 +32,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Number, Value};
 
-use super::{EmitError, Sources};
+use super::Sources;
+use super::error::EmitError;
 use crate::write::FileMap;
 use messenger_ir::{Catalog, Check, Column, MessageType, SqlType};
 
@@ -47,7 +48,7 @@ const JSON_SCHEMA: &str = "JsonValueSchema";
 pub fn emit(catalog: &Catalog, sources: &Sources) -> Result<FileMap, EmitError> {
     let plan = Plan::build(catalog)?;
     let mut files = FileMap::new();
-    files.insert(PATH, plan.render(sources));
+    files.insert(PATH, plan.render(sources))?;
     Ok(files)
 }
 

@@ -8,11 +8,11 @@ use std::fmt::Write as _;
 use crate::write::FileMap;
 use messenger_ir::{Catalog, Check, MessageType, PAYLOAD_SCHEMA, SqlType};
 
-use super::EmitError;
 use super::contract::{
     DATE_PATTERN, NUL_FREE_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN,
     UUID_PATTERN, needs_nul_pattern,
 };
+use super::error::EmitError;
 use super::ts::{
     HEADER, JsonKind, Names, Presence, item_bounds, js_string, json_kind, length_bounds, literal,
     literal_set, message_type_names, numeric_bounds, patterns, presence, property_key, runtime_key,
@@ -22,7 +22,7 @@ use super::ts::{
 /// Emits `ts/zod.ts`.
 pub fn emit(catalog: &Catalog) -> Result<FileMap, EmitError> {
     let mut files = FileMap::new();
-    files.insert("ts/zod.ts", zod_ts(catalog)?);
+    files.insert("ts/zod.ts", zod_ts(catalog)?)?;
     Ok(files)
 }
 
