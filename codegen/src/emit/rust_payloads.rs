@@ -1029,16 +1029,10 @@ fn default_expr(
     })
 }
 
-/// `serde_json::json!`: in parentheses when rustfmt leaves it alone (a scalar that fits, an
-/// object), else in braces (rustfmt never touches a brace-delimited macro).
+/// `serde_json::json!(...)` of the value (rustfmt lays it out like a call when its tokens are
+/// an expression, and leaves an object, which is not one, as written).
 fn json_expr(value: &Value) -> Expr {
-    let tokens = json_tokens(value);
-    match value {
-        Value::Array(_) => Expr::Verbatim(format!("serde_json::json! {{{tokens}}}")),
-        Value::Object(_) => Expr::Verbatim(format!("serde_json::json!({tokens})")),
-        _ if tokens.chars().count() <= 40 => Expr::Verbatim(format!("serde_json::json!({tokens})")),
-        _ => Expr::Verbatim(format!("serde_json::json! {{{tokens}}}")),
-    }
+    Expr::Verbatim(format!("serde_json::json!({})", json_tokens(value)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1880,6 +1874,16 @@ mod tests {
                 column("list", SqlType::Json),
                 "'[1, \"x\"]'::json",
                 Some(json!([1, "x"])),
+            ),
+            with_default(
+                column("long_list", SqlType::Json),
+                "'[...]'::json",
+                Some(json!([
+                    "a rather long first value",
+                    "a second value",
+                    "a third value",
+                    "the last one"
+                ])),
             ),
             with_default(
                 column("json_null", SqlType::Jsonb { payload: None }),
