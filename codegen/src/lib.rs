@@ -4,6 +4,7 @@ pub mod checks;
 pub mod cli;
 mod commands;
 pub mod config;
+mod contract;
 pub mod database;
 pub mod db;
 pub mod diagnostics;

@@ -281,6 +281,19 @@ impl Catalog {
         self.message_types.iter().find(|m| m.name == name)
     }
 
+    /// The message types `transport` accepts, in its order; `Err` names the first one the
+    /// catalog does not declare.
+    pub fn accepted_types<'c>(
+        &'c self,
+        transport: &'c Transport,
+    ) -> Result<Vec<&'c MessageType>, &'c str> {
+        transport
+            .message_types
+            .iter()
+            .map(|name| self.message_type(name).ok_or(name.as_str()))
+            .collect()
+    }
+
     /// The enum type `schema.name`.
     pub fn enum_type(&self, schema: &str, name: &str) -> Option<&EnumType> {
         self.schemas

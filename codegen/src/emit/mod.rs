@@ -1,33 +1,30 @@
 //! Emitters: pure functions from the IR to files (paths relative to the output directory).
 //! They do no IO and produce byte-identical output for the same IR. `CONTRACT.md` beside this
-//! file is the type mapping they all follow.
+//! file is the type mapping they all follow; its rules live once, target-neutral, in
+//! `crate::contract`, and each emitter only renders them.
+//!
+//! One folder per target (`jsonschema/`, `ts/`, `zod/`, `rust/`), none importing another;
+//! beside them what several targets share: `error.rs` (`EmitError`), `names.rs` (identifier
+//! collisions) and `typescript.rs` (the TypeScript language, for `ts/` and `zod/`).
 
-mod contract;
 mod error;
-pub mod jsonschema;
-pub mod rust_payloads;
-pub mod ts;
-pub mod zod;
+mod jsonschema;
+mod names;
+mod rust;
+#[cfg(test)]
+mod test_catalog;
+mod ts;
+mod typescript;
+mod zod;
 
 use std::path::Path;
 
-use crate::write::FileMap;
 use messenger_ir::Catalog;
 
-pub use error::EmitError;
+use crate::write::FileMap;
 
-/// What the emitters need to know about the input files (beyond the catalog): the
-/// application's migrations, which the Rust module embeds with `include_str!`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sources {
-    /// The schema directory relative to `rust/` in the output directory, with `/` separators
-    /// (`../../schema`).
-    pub schema_dir: String,
-    /// The file stems of the migrations (`V1__orders`), oldest first.
-    pub migrations: Vec<String>,
-    /// The file stems of their rollback scripts.
-    pub rollbacks: Vec<String>,
-}
+pub use error::EmitError;
+pub use rust::Sources;
 
 /// Every file emitted from the IR.
 pub fn emit_all(catalog: &Catalog, sources: &Sources) -> Result<FileMap, EmitError> {
@@ -37,7 +34,7 @@ pub fn emit_all(catalog: &Catalog, sources: &Sources) -> Result<FileMap, EmitErr
         jsonschema::emit(catalog)?,
         ts::emit(catalog)?,
         zod::emit(catalog)?,
-        rust_payloads::emit(catalog, sources)?,
+        rust::emit(catalog, sources)?,
     ] {
         files.extend_under(Path::new(""), emitted)?;
     }
