@@ -13,7 +13,7 @@ use messenger_ir::{
 };
 
 /// The schemas described in the `Database` type.
-pub const DATABASE_SCHEMAS: &[&str] = &["public"];
+const DATABASE_SCHEMAS: &[&str] = &["public"];
 
 /// Tables that belong to tools, not to the application (refinery's history).
 const INTERNAL_TABLES: &[&str] = &[
@@ -22,7 +22,7 @@ const INTERNAL_TABLES: &[&str] = &[
 ];
 
 /// The tag in a jsonb column's COMMENT that names the message type of its value.
-pub const PAYLOAD_TAG: &str = "@payload";
+const PAYLOAD_TAG: &str = "@payload";
 
 /// Why the catalog could not be read into the IR.
 #[derive(Debug, thiserror::Error)]
@@ -516,7 +516,7 @@ fn resolve(
 }
 
 /// A DEFAULT expression as a JSON value, when it is a constant of the column's type.
-pub fn constant_default(default: &str, ty: &SqlType) -> Option<Value> {
+fn constant_default(default: &str, ty: &SqlType) -> Option<Value> {
     // `'POST'::text`, `'{}'::text[]`, `5`, `1.5`, `false`, `'{sms}'::schema.enum[]`.
     let (literal, _cast) = match default.rsplit_once("::") {
         Some((lit, cast)) if !cast.contains('(') || cast.starts_with("character varying(") => {
