@@ -103,45 +103,7 @@ pub(super) fn database_ts(catalog: &Catalog) -> Result<String, EmitError> {
         out.push_str("export type Database = {\n");
     }
     for schema in &schemas {
-        let _ = writeln!(out, "  {}: {{", property_key(&schema.name));
-        out.push_str("    Tables: {\n");
-        if schema.tables.is_empty() {
-            out.push_str("      [_ in never]: never\n");
-        }
-        for table in &schema.tables {
-            write_table(&mut out, catalog, &in_database, &schema.name, table)?;
-        }
-        out.push_str("    }\n    Views: {\n");
-        if schema.views.is_empty() {
-            out.push_str("      [_ in never]: never\n");
-        }
-        for view in &schema.views {
-            write_view(&mut out, catalog, &in_database, &schema.name, view)?;
-        }
-        out.push_str("    }\n    Functions: {\n      [_ in never]: never\n    }\n    Enums: {\n");
-        if schema.enums.is_empty() {
-            out.push_str("      [_ in never]: never\n");
-        }
-        for enum_type in &schema.enums {
-            write_doc(
-                &mut out,
-                "      ",
-                &enum_type.comment.iter().cloned().collect::<Vec<_>>(),
-            );
-            let labels: Vec<Value> = enum_type
-                .values
-                .iter()
-                .cloned()
-                .map(Value::String)
-                .collect();
-            let _ = writeln!(
-                out,
-                "      {}: {}",
-                property_key(&enum_type.name),
-                union(&labels)
-            );
-        }
-        out.push_str("    }\n    CompositeTypes: {\n      [_ in never]: never\n    }\n  }\n");
+        write_schema(&mut out, catalog, &in_database, schema)?;
     }
     if !schemas.is_empty() {
         out.push_str("}\n");
@@ -173,6 +135,70 @@ pub(super) fn database_ts(catalog: &Catalog) -> Result<String, EmitError> {
     }
     out.push_str("} as const\n");
     Ok(out)
+}
+
+/// One schema of `Database`: its sections in postgres-meta's order, each an inline object type
+/// of its entries (at six spaces). An empty section is `{ [_ in never]: never }`: supabase-js
+/// needs every key, or it types the whole schema as `never`. Functions and composite types are
+/// not read into the IR yet, so their sections are empty.
+fn write_schema(
+    out: &mut String,
+    catalog: &Catalog,
+    in_database: &BTreeSet<&str>,
+    schema: &Schema,
+) -> Result<(), EmitError> {
+    let mut tables = String::new();
+    for table in &schema.tables {
+        write_table(&mut tables, catalog, in_database, &schema.name, table)?;
+    }
+    let mut views = String::new();
+    for view in &schema.views {
+        write_view(&mut views, catalog, in_database, &schema.name, view)?;
+    }
+    let sections = [
+        ("Tables", tables),
+        ("Views", views),
+        ("Functions", String::new()),
+        ("Enums", enums(schema)),
+        ("CompositeTypes", String::new()),
+    ];
+    let _ = writeln!(out, "  {}: {{", property_key(&schema.name));
+    for (name, entries) in sections {
+        let _ = writeln!(out, "    {name}: {{");
+        if entries.is_empty() {
+            out.push_str("      [_ in never]: never\n");
+        } else {
+            out.push_str(&entries);
+        }
+        out.push_str("    }\n");
+    }
+    out.push_str("  }\n");
+    Ok(())
+}
+
+/// The `Enums` entries of a schema: each enum type as the union of its labels.
+fn enums(schema: &Schema) -> String {
+    let mut out = String::new();
+    for enum_type in &schema.enums {
+        write_doc(
+            &mut out,
+            "      ",
+            &enum_type.comment.iter().cloned().collect::<Vec<_>>(),
+        );
+        let labels: Vec<Value> = enum_type
+            .values
+            .iter()
+            .cloned()
+            .map(Value::String)
+            .collect();
+        let _ = writeln!(
+            out,
+            "      {}: {}",
+            property_key(&enum_type.name),
+            union(&labels)
+        );
+    }
+    out
 }
 
 fn column_doc(column: &Column) -> Vec<String> {
