@@ -81,19 +81,16 @@ pub fn value_expr(
         } else {
             format!("z.literal([{}])", items.join(", "))
         };
-        // Lengths and bounds were applied to the list; a format or pattern still has to be
-        // checked before the list.
+        // Lengths, bounds and the uuid form were applied to the list; another format or a
+        // pattern still has to be checked before it.
+        let format_checked_first = match constraints.format {
+            None | Some(Format::Uuid) => false,
+            Some(
+                Format::Date | Format::DateTime | Format::Timestamp | Format::Time | Format::Inet,
+            ) => true,
+        };
         let format_or_pattern = constraints.kind == Kind::String
-            && (matches!(
-                constraints.format,
-                Some(
-                    Format::Date
-                        | Format::DateTime
-                        | Format::Timestamp
-                        | Format::Time
-                        | Format::Inet
-                )
-            ) || !constraints.patterns.is_empty());
+            && (format_checked_first || !constraints.patterns.is_empty());
         if format_or_pattern {
             let base = string_expr(constraints, uses);
             return Ok(Expr::plain(format!("{base}.pipe({literals})")));
