@@ -55,7 +55,7 @@ async fn migrated_database() -> (TestDb, Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_way_agreement_on_every_message_type() {
-    let catalog = Catalog::load();
+    let catalog = ir::load();
     let corpora = Generator::new(&catalog).all();
     let cases: Vec<&Case> = corpora.values().flatten().collect();
     let mut setup_errors = Vec::new();
@@ -136,9 +136,10 @@ impl Probe {
             .batch_execute(&format!("CREATE SCHEMA messenger_payloads; {sql}"))
             .await
             .expect("the probe tables");
-        let catalog =
-            serde_json::from_value(json!({ "schemas": [], "message_types": message_types }))
-                .expect("a probe IR");
+        let catalog = serde_json::from_value(
+            json!({ "schemas": [], "message_types": message_types, "transports": [] }),
+        )
+        .expect("a probe IR");
         Probe {
             _db: db,
             client,
@@ -605,7 +606,9 @@ async fn corpus_and_oracle_cover_every_sql_type() {
     .await;
     probe.catalog.schemas = serde_json::from_value(json!([{
         "name": "messenger_payloads",
-        "enums": [{"name": "mood", "values": ["happy", "sad"]}],
+        "tables": [],
+        "views": [],
+        "enums": [{"name": "mood", "values": ["happy", "sad"], "comment": null}],
     }]))
     .unwrap();
     let cases = Generator::new(&probe.catalog).corpus("every_type");

@@ -1,12 +1,13 @@
 //! The Rust emitted for the edge-case fixture (`codegen/tests/fixtures/ok_payload_edge_cases`:
-//! keywords, spaces, leading digits, camelCase, a domain, an enum with odd labels) compiles, and
-//! serde uses the SQL names on the wire. The fixture test keeps `expected/` equal to what
-//! `messenger-gen generate` emits for that schema.
+//! keywords, spaces, leading digits, camelCase, a domain, an enum with odd labels, strict
+//! bounds) compiles, serde uses the SQL names on the wire, and `>` / `<` stay exclusive in the
+//! embedded transport schema and in the schema schemars derives. The fixture test keeps
+//! `expected/` equal to what `messenger-gen generate` emits for that schema.
 
 #[path = "../codegen/tests/fixtures/ok_payload_edge_cases/expected/rust/messages.rs"]
 mod payloads;
 
-use payloads::{Mood, OddNames, OddTransport};
+use payloads::{Bounds, Mood, OddNames, OddTransport};
 use serde_json::json;
 use symphony_messenger::message::{Message, Transport};
 
@@ -38,7 +39,7 @@ fn awkward_sql_names_compile_and_keep_their_wire_names() {
     assert_eq!(minimal.mood, Mood::SoSo);
     assert_eq!(OddNames::MESSAGE_TYPE, "odd_names");
     assert_eq!(OddTransport::NAME, "odd");
-    assert_eq!(payloads::MESSAGE_TYPES, ["odd_names"]);
+    assert_eq!(payloads::MESSAGE_TYPES, ["bounds", "odd_names"]);
     assert_eq!(payloads::TRANSPORTS, ["odd"]);
     // The domain's CHECK (0..=100) is in the derived schema.
     let schema = serde_json::to_value(schemars::schema_for!(OddNames)).unwrap();
@@ -53,7 +54,7 @@ fn the_registry_and_the_migrations_are_embedded() {
         registry
             .message_types("odd")
             .map(Iterator::collect::<Vec<_>>),
-        Some(vec!["odd_names"])
+        Some(vec!["bounds", "odd_names"])
     );
     assert_eq!(payloads::TRANSPORT_SCHEMAS.len(), 1);
     let migrations = payloads::migrations().unwrap();
@@ -67,4 +68,39 @@ fn the_registry_and_the_migrations_are_embedded() {
     );
     assert_eq!(payloads::MIGRATIONS.len(), 1);
     assert!(payloads::ROLLBACKS.is_empty());
+}
+
+/// `ratio > 0 AND ratio < 1`, `tries > 0 AND tries < 10`, `level >= 1 AND level < 5`: the
+/// bounds themselves are invalid where the CHECK is strict and valid where it is not, for the
+/// runtime's validator (the embedded transport schema) and for schemars' derived schema alike.
+#[test]
+fn strict_bounds_stay_exclusive() {
+    let registry = payloads::registry();
+    let derived = serde_json::to_value(schemars::schema_for!(Bounds)).unwrap();
+    let derived = jsonschema::draft202012::new(&derived).unwrap();
+    let valid = json!({"ratio": 0.5, "tries": 9, "level": 1});
+    assert!(registry.validators().is_valid("odd", "bounds", &valid));
+    assert!(derived.is_valid(&valid));
+    for (field, bound) in [
+        ("ratio", json!(0)),
+        ("ratio", json!(1)),
+        ("tries", json!(0)),
+        ("tries", json!(10)),
+        ("level", json!(5)),
+        ("level", json!(0)),
+    ] {
+        let mut payload = valid.clone();
+        payload[field] = bound.clone();
+        assert!(
+            !registry.validators().is_valid("odd", "bounds", &payload),
+            "transport schema accepts {field} = {bound}"
+        );
+        assert!(
+            !derived.is_valid(&payload),
+            "schemars' schema accepts {field} = {bound}"
+        );
+    }
+    // The type is what the runtime sends: a valid value round-trips.
+    let bounds: Bounds = serde_json::from_value(valid.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&bounds).unwrap(), valid);
 }

@@ -11,7 +11,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use crate::model::Check;
+use messenger_ir::Check;
 
 /// Translates the CHECK expression `sql` on column `column` (for domains: `VALUE`).
 pub fn translate(sql: &str, column: &str) -> Result<Vec<Check>, String> {
@@ -325,7 +325,7 @@ fn array_literal(expr: &Expr) -> Result<Vec<Value>, String> {
 /// punctuation and `\d` (ASCII digits in both). `.` becomes `[\s\S]`, because PostgreSQL's `.`
 /// matches a newline and ECMA-262's does not. `\w`, `\s`, back-references and
 /// look-arounds depend on locale or flavour and are refused.
-pub fn ecma_regex(pattern: &str) -> Result<String, String> {
+fn ecma_regex(pattern: &str) -> Result<String, String> {
     let mut out = String::new();
     let mut chars = pattern.chars().peekable();
     let mut in_class = false;

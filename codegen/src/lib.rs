@@ -1,22 +1,23 @@
 //! `messenger-gen`: the CLI and generator library of Symphony Messenger.
 
-pub mod checks;
+mod checks;
 pub mod cli;
 mod commands;
 pub mod config;
+mod contract;
 pub mod database;
 pub mod db;
 pub mod diagnostics;
-pub mod emit;
+mod emit;
 pub mod exit_codes;
 pub mod failure;
-pub mod introspect;
-pub mod lint;
+mod introspect;
+mod lint;
 pub mod load;
-pub mod model;
 pub mod pipeline;
 pub mod rust_queries;
-pub mod rustfmt;
+mod rustfmt;
+pub mod warnings;
 pub mod write;
 
 use cli::{Cli, Command};

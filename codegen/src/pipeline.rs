@@ -7,10 +7,11 @@ use std::path::Path;
 use crate::config::Config;
 use crate::database::ScratchDatabase;
 use crate::failure::Failure;
-use crate::lint::{self, Warning};
+use crate::lint;
 use crate::load;
 use crate::rust_queries;
 use crate::rustfmt;
+use crate::warnings::Warning;
 use crate::write::FileMap;
 use crate::{db, exit_codes};
 use crate::{diagnostics, emit, introspect};
@@ -97,7 +98,9 @@ async fn generate_in(
             })
             .await
             .map_err(|e| Failure::input(format!("query generation panicked: {e}")))?;
-            files.extend_under(&config.rust.dir, crate_files?);
+            files
+                .extend_under(&config.rust.dir, crate_files?)
+                .map_err(|e| Failure::input(e.to_string()))?;
             timings.phase("cornucopia");
             client
         }
@@ -117,7 +120,9 @@ async fn generate_in(
         .format_rust(rustfmt::format)
         .map_err(|e| Failure::input(e.to_string()))?;
     timings.phase("rustfmt");
-    files.extend_under(std::path::Path::new(""), emitted);
+    files
+        .extend_under(std::path::Path::new(""), emitted)
+        .map_err(|e| Failure::input(e.to_string()))?;
 
     warnings.extend(
         lint::nullable_columns(

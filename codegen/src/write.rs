@@ -5,6 +5,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// Two generated files with the same path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("two generated files have the same path {}", .0.display())]
+pub struct DuplicatePath(pub PathBuf);
+
 /// Generated files: path relative to the output directory → contents. Ordered, so output and
 /// diffs are stable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,16 +23,31 @@ impl FileMap {
         FileMap::default()
     }
 
-    /// Adds (or replaces) a file.
-    pub fn insert(&mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), contents.into());
+    /// Adds a file. A path added twice is refused, not overwritten: two parts of the generator
+    /// (or an output directory configured on top of another's files) would otherwise lose one
+    /// file silently.
+    pub fn insert(
+        &mut self,
+        path: impl Into<PathBuf>,
+        contents: impl Into<Vec<u8>>,
+    ) -> Result<(), DuplicatePath> {
+        match self.files.entry(path.into()) {
+            std::collections::btree_map::Entry::Occupied(taken) => {
+                Err(DuplicatePath(taken.key().clone()))
+            }
+            std::collections::btree_map::Entry::Vacant(free) => {
+                free.insert(contents.into());
+                Ok(())
+            }
+        }
     }
 
-    /// Adds every file of `other` under `prefix`.
-    pub fn extend_under(&mut self, prefix: &Path, other: FileMap) {
+    /// Adds every file of `other` under `prefix` (each as [`FileMap::insert`] does).
+    pub fn extend_under(&mut self, prefix: &Path, other: FileMap) -> Result<(), DuplicatePath> {
         for (path, contents) in other.files {
-            self.files.insert(prefix.join(path), contents);
+            self.insert(prefix.join(path), contents)?;
         }
+        Ok(())
     }
 
     /// Replaces every `.rs` file with `format(path, text)` (rustfmt, in the pipeline).
@@ -82,7 +102,8 @@ fn read_into(root: &Path, rel: &Path, map: &mut FileMap) -> io::Result<()> {
         if entry.file_type()?.is_dir() {
             read_into(root, &rel, map)?;
         } else {
-            map.insert(rel.clone(), std::fs::read(root.join(&rel))?);
+            let contents = std::fs::read(root.join(&rel))?;
+            map.insert(rel, contents).map_err(io::Error::other)?;
         }
     }
     Ok(())
@@ -177,15 +198,15 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let output = root.path().join("generated");
         let mut first = FileMap::new();
-        first.insert("a.txt", "one\n");
-        first.insert("sub/b.txt", "two\n");
+        first.insert("a.txt", "one\n").unwrap();
+        first.insert("sub/b.txt", "two\n").unwrap();
         write_all(&output, &first).unwrap();
         assert_eq!(FileMap::read_dir(&output).unwrap(), first);
         assert_eq!(diff(&first, &first, Path::new("generated")), None);
 
         let mut second = FileMap::new();
-        second.insert("a.txt", "uno\n");
-        second.insert("c.txt", "three\n");
+        second.insert("a.txt", "uno\n").unwrap();
+        second.insert("c.txt", "three\n").unwrap();
         let shown = diff(&first, &second, Path::new("generated")).unwrap();
         assert!(shown.contains("--- a/generated/a.txt\n+++ b/generated/a.txt\n"));
         assert!(shown.contains("-one\n+uno\n"));
@@ -199,5 +220,24 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, ["generated"], "staging or backup left behind");
+    }
+
+    #[test]
+    fn a_path_added_twice_is_refused_and_the_first_contents_kept() {
+        let mut files = FileMap::new();
+        files.insert("a/b.txt", "first").unwrap();
+        assert_eq!(
+            files.insert("a/b.txt", "second"),
+            Err(DuplicatePath(PathBuf::from("a/b.txt")))
+        );
+        let mut other = FileMap::new();
+        other.insert("b.txt", "third").unwrap();
+        let err = files.extend_under(Path::new("a"), other).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "two generated files have the same path a/b.txt"
+        );
+        assert_eq!(files.get(Path::new("a/b.txt")), Some(&b"first"[..]));
+        assert_eq!(files.len(), 1);
     }
 }

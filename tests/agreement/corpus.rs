@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand::{RngExt as _, SeedableRng as _};
 use serde_json::{Map, Value, json};
 
-use crate::ir::{Catalog, Column, Constraints, SqlType};
+use crate::ir::{Catalog, CatalogFacts, Column, ColumnFacts, Constraints, SqlType, TypeFacts};
 use crate::values::{self, Rng, Values};
 
 /// The seed of every corpus: the same payloads on every run.
@@ -80,7 +80,7 @@ impl<'a> Generator<'a> {
 
     fn build(&mut self, name: &str) -> Vec<Case> {
         let catalog = self.catalog;
-        let message_type = catalog.message_type(name);
+        let message_type = catalog.payload_type(name);
         let columns = &message_type.fields;
         let values: Vec<Values> = columns.iter().map(|c| self.column_values(c)).collect();
 
@@ -93,7 +93,7 @@ impl<'a> Generator<'a> {
         let full: Map<String, Value> = columns
             .iter()
             .zip(&values)
-            .filter(|(c, _)| !c.never_given())
+            .filter(|(c, _)| !c.always_generated())
             .map(|(c, v)| (c.name.clone(), v.typical().clone()))
             .collect();
 
@@ -133,7 +133,7 @@ impl<'a> Generator<'a> {
                 p.insert(column.name.clone(), value.clone());
                 Value::Object(p)
             };
-            if column.never_given() {
+            if column.always_generated() {
                 push(
                     format!("{}: given at all (GENERATED ALWAYS)", column.name),
                     false,
@@ -299,7 +299,7 @@ impl<'a> Generator<'a> {
         for i in 0..120 {
             let mut p = Map::new();
             for (column, values) in columns.iter().zip(&values) {
-                if column.never_given() {
+                if column.always_generated() {
                     continue;
                 }
                 if column.required() || self.rng.random_bool(0.5) {

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 use tokio_postgres::Client;
 
-use crate::ir::{Catalog, MAX_SAFE_INTEGER, MessageType, SqlType};
+use crate::ir::{Catalog, CatalogFacts, MAX_SAFE_INTEGER, MessageType, SqlType, TypeFacts};
 
 /// The schema that holds the message type tables.
 pub const PAYLOAD_SCHEMA: &str = "messenger_payloads";
@@ -80,7 +80,7 @@ pub fn type_check(
     let mut errors = Vec::new();
     check_object(
         catalog,
-        catalog.message_type(message_type),
+        catalog.payload_type(message_type),
         payload,
         "",
         &mut inserts,
@@ -284,7 +284,7 @@ fn check_value(
             let mut errors = Vec::new();
             check_object(
                 catalog,
-                catalog.message_type(nested),
+                catalog.payload_type(nested),
                 value,
                 at,
                 inserts,

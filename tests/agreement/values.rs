@@ -7,7 +7,7 @@ use rand::RngExt as _;
 use serde_json::{Value, json};
 
 use crate::corpus::STRICTER;
-use crate::ir::{Constraints, MAX_SAFE_INTEGER, SqlType};
+use crate::ir::{Constraints, MAX_SAFE_INTEGER, SqlType, TypeFacts};
 use crate::oracle::matches;
 
 /// The corpus' random number generator (portable, seeded).

@@ -1,47 +1,42 @@
 //! Emitters: pure functions from the IR to files (paths relative to the output directory).
 //! They do no IO and produce byte-identical output for the same IR. `CONTRACT.md` beside this
-//! file is the type mapping they all follow.
+//! file is the type mapping they all follow; its rules live once, target-neutral, in
+//! `crate::contract`, and each emitter only renders them.
+//!
+//! One folder per target (`jsonschema/`, `ts/`, `zod/`, `rust/`), none importing another;
+//! beside them what several targets share: `error.rs` (`EmitError`), `names.rs` (identifier
+//! collisions) and `typescript.rs` (the TypeScript language, for `ts/` and `zod/`).
 
-mod contract;
-pub mod jsonschema;
-pub mod rust_payloads;
-pub mod ts;
-pub mod zod;
+mod error;
+mod jsonschema;
+mod names;
+mod rust;
+#[cfg(test)]
+mod test_catalog;
+mod ts;
+mod typescript;
+mod zod;
 
 use std::path::Path;
 
-use crate::model::Catalog;
+use messenger_ir::Catalog;
+
 use crate::write::FileMap;
 
-/// Why the IR cannot be emitted (e.g. two names that collide once made into identifiers).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct EmitError(pub String);
-
-/// What the emitters need to know about the input files (beyond the catalog): the
-/// application's migrations, which the Rust module embeds with `include_str!`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Sources {
-    /// The schema directory relative to `rust/` in the output directory, with `/` separators
-    /// (`../../schema`).
-    pub schema_dir: String,
-    /// The file stems of the migrations (`V1__orders`), oldest first.
-    pub migrations: Vec<String>,
-    /// The file stems of their rollback scripts.
-    pub rollbacks: Vec<String>,
-}
+pub use error::EmitError;
+pub use rust::Sources;
 
 /// Every file emitted from the IR.
 pub fn emit_all(catalog: &Catalog, sources: &Sources) -> Result<FileMap, EmitError> {
     let mut files = FileMap::new();
-    files.insert(Path::new("ir.json"), ir_json(catalog));
+    files.insert(Path::new("ir.json"), ir_json(catalog))?;
     for emitted in [
         jsonschema::emit(catalog)?,
         ts::emit(catalog)?,
         zod::emit(catalog)?,
-        rust_payloads::emit(catalog, sources)?,
+        rust::emit(catalog, sources)?,
     ] {
-        files.extend_under(Path::new(""), emitted);
+        files.extend_under(Path::new(""), emitted)?;
     }
     Ok(files)
 }

@@ -1,4 +1,4 @@
-//! Reads the catalog of the scratch database into the IR ([`crate::model::Catalog`]).
+//! Reads the catalog of the scratch database into the IR ([`messenger_ir::Catalog`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -6,14 +6,14 @@ use serde_json::Value;
 use tokio_postgres::Client;
 
 use crate::checks;
-use crate::lint::{self, Warning, WarningCode};
-use crate::model::{
+use crate::warnings::{self, Warning, WarningCode};
+use messenger_ir::{
     Catalog, Check, Column, EnumType, Identity, MessageType, PAYLOAD_SCHEMA, Relation,
     Relationship, Schema, SqlType, Transport,
 };
 
 /// The schemas described in the `Database` type.
-pub const DATABASE_SCHEMAS: &[&str] = &["public"];
+const DATABASE_SCHEMAS: &[&str] = &["public"];
 
 /// Tables that belong to tools, not to the application (refinery's history).
 const INTERNAL_TABLES: &[&str] = &[
@@ -22,7 +22,7 @@ const INTERNAL_TABLES: &[&str] = &[
 ];
 
 /// The tag in a jsonb column's COMMENT that names the message type of its value.
-pub const PAYLOAD_TAG: &str = "@payload";
+const PAYLOAD_TAG: &str = "@payload";
 
 /// Why the catalog could not be read into the IR.
 #[derive(Debug, thiserror::Error)]
@@ -294,7 +294,7 @@ async fn relations(
                     warnings.push(warning);
                     continue;
                 }
-                match lint::acknowledged(raw_comment.as_deref(), WarningCode::UnmappedType) {
+                match warnings::acknowledged(raw_comment.as_deref(), WarningCode::UnmappedType) {
                     Ok(true) => {}
                     Ok(false) => warnings.push(warning),
                     Err(problem) => warnings.push(Warning {
@@ -304,7 +304,7 @@ async fn relations(
                     }),
                 }
             }
-            let mut comment = lint::without_acknowledgements(raw_comment);
+            let mut comment = warnings::without_acknowledgements(raw_comment);
             if let Some(text) = &comment
                 && let Some(rest) = text.trim_start().strip_prefix(PAYLOAD_TAG)
             {
@@ -393,7 +393,7 @@ fn untranslated(place: &str, on: &str, check: &CheckConstraint, reason: &str) ->
         expr,
         comment,
     } = check;
-    match lint::acknowledged(comment.as_deref(), WarningCode::UntranslatedCheck) {
+    match warnings::acknowledged(comment.as_deref(), WarningCode::UntranslatedCheck) {
         Ok(true) => None,
         Ok(false) => Some(Warning {
             code: WarningCode::UntranslatedCheck,
@@ -403,7 +403,7 @@ fn untranslated(place: &str, on: &str, check: &CheckConstraint, reason: &str) ->
                  or Rust ({reason}); only PostgreSQL enforces it. If that is intended, say so \
                  in SQL: COMMENT ON CONSTRAINT {constraint} ON {on} IS \
                  '{}untranslated-check) <reason>'",
-                lint::ACKNOWLEDGE_TAG
+                warnings::ACKNOWLEDGE_TAG
             ),
         }),
         Err(problem) => Some(Warning {
@@ -516,7 +516,7 @@ fn resolve(
 }
 
 /// A DEFAULT expression as a JSON value, when it is a constant of the column's type.
-pub fn constant_default(default: &str, ty: &SqlType) -> Option<Value> {
+fn constant_default(default: &str, ty: &SqlType) -> Option<Value> {
     // `'POST'::text`, `'{}'::text[]`, `5`, `1.5`, `false`, `'{sms}'::schema.enum[]`.
     let (literal, _cast) = match default.rsplit_once("::") {
         Some((lit, cast)) if !cast.contains('(') || cast.starts_with("character varying(") => {
@@ -671,7 +671,7 @@ async fn transports(
 #[cfg(test)]
 mod tests {
     use super::constant_default;
-    use crate::model::SqlType;
+    use messenger_ir::SqlType;
     use serde_json::json;
 
     #[test]
