@@ -11,7 +11,11 @@ async fn migrated() -> (TestDb, Client) {
     let applied = migrate::apply(&mut client).await.expect("migrations apply");
     assert_eq!(
         applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["V1__symphony_messenger_schema", "V2__acknowledged_checks"]
+        [
+            "V1__symphony_messenger_schema",
+            "V2__acknowledged_checks",
+            "V4__schedules_and_operations"
+        ]
     );
     (db, client)
 }
@@ -528,7 +532,11 @@ async fn a_new_queue_migration_upgrades_an_application_database() {
         .unwrap()
         .with_history_table(migrate::QUEUE_HISTORY_TABLE);
     let n = queue_n.ids().last().unwrap().version;
-    assert_eq!(queue_n.apply(&mut client).await.unwrap().len(), n as usize);
+    // Version numbers may have gaps (a branch's migration merged later).
+    assert_eq!(
+        queue_n.apply(&mut client).await.unwrap().len(),
+        queue_n.ids().len()
+    );
     assert_eq!(app.apply(&mut client).await.unwrap().len(), 2);
 
     // Version N+1 of the queue.
@@ -568,7 +576,7 @@ async fn a_new_queue_migration_upgrades_an_application_database() {
     assert_eq!(app.rollback_latest(&mut client).await.unwrap(), None);
     assert!(migrate::verify(&client).await.unwrap().is_complete());
     let queue_status = queue_n1.status(&mut client).await.unwrap();
-    assert_eq!(queue_status.applied.len(), n as usize + 1);
+    assert_eq!(queue_status.applied.len(), queue_n.ids().len() + 1);
 }
 
 /// Three processes' worth of concurrent `up` on a new database: all succeed, the migrations are

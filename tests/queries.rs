@@ -271,8 +271,10 @@ async fn claim_due<C: GenericClient>(
     client: &C,
     max_rows: i64,
 ) -> Vec<schedules::ClaimDueSchedules> {
+    // The scheduler's clock (the same host's as the database's).
+    let now = symphony_messenger::chrono::Utc::now().fixed_offset();
     schedules::claim_due_schedules()
-        .bind(client, &max_rows)
+        .bind(client, &now, &max_rows)
         .all()
         .await
         .expect("claim_due_schedules")
@@ -1234,9 +1236,13 @@ async fn requeue_dead_letter_enqueues_a_fresh_pending_copy() {
     let new_id = requeue().await.expect("the dead letter exists");
     assert!(new_id > original);
     assert_eq!(
-        count(&client, "SELECT count(*) FROM messenger_failed_messages").await,
-        0,
-        "the dead letter is deleted"
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_failed_messages WHERE requeued_at IS NOT NULL"
+        )
+        .await,
+        1,
+        "the dead letter stays, marked requeued"
     );
     assert_eq!(
         status(&client, original).await,
@@ -1262,8 +1268,8 @@ async fn requeue_dead_letter_enqueues_a_fresh_pending_copy() {
     assert_eq!(row.get::<_, i32>(1), 0);
     assert_eq!(
         row.get::<_, Option<String>>(2),
-        None,
-        "the key stays with the original"
+        Some(format!("requeue:{failed_id}")),
+        "the original keeps its key; the copy's says where it comes from"
     );
     assert!(row.get::<_, bool>(3));
     assert!(row.get::<_, bool>(4), "available now");
@@ -1934,9 +1940,11 @@ async fn advance_schedule_is_a_compare_and_set_on_next_run_at() {
                 .params(
                     client,
                     &schedules::AdvanceScheduleParams {
-                        tick: tick.next_run_at,
+                        last_run_at: Some(tick.next_run_at),
                         next_run_at,
                         enabled,
+                        last_error: None::<&str>,
+                        now: tick.next_run_at,
                         id,
                         expected_next_run_at: tick.next_run_at,
                     },
@@ -1983,9 +1991,11 @@ async fn advance_schedule_is_a_compare_and_set_on_next_run_at() {
     let done = schedules::advance_schedule()
         .bind(
             &client,
-            &due.next_run_at,
+            &Some(due.next_run_at),
             &None,
             &false,
+            &None::<&str>,
+            &due.next_run_at,
             &once,
             &due.next_run_at,
         )
@@ -2091,4 +2101,164 @@ async fn dispatch_batch_uniform_shares_everything_but_bodies_and_keys() {
         count(&client, "SELECT count(*) FROM messenger_messages").await,
         3
     );
+}
+
+// -------------------------------------------------------------------------------------------------
+// schedules and dead letters: the V4 additions (missed ticks, refused fires, requeued once)
+// -------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn claim_due_schedules_judges_due_by_the_given_clock() {
+    let (_db, client) = migrated().await;
+    let id = interval_schedule(
+        &client,
+        "in an hour",
+        Some("now() + interval '1 hour'"),
+        true,
+    )
+    .await;
+    let later = db_time(&client, "now() + interval '2 hours'").await;
+    let due = schedules::claim_due_schedules()
+        .bind(&client, &later, &10)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(due.iter().map(|s| s.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(due[0].missed_ticks, "skip", "the default policy");
+    assert_eq!(due[0].catch_up_limit, 1);
+    assert!(claim_due(&client, 10).await.is_empty(), "not due by now()");
+}
+
+#[tokio::test]
+async fn advance_schedule_records_a_refused_fire_and_a_fire_clears_it() {
+    let (_db, client) = migrated().await;
+    let id = interval_schedule(
+        &client,
+        "refused",
+        Some("now() - interval '1 second'"),
+        true,
+    )
+    .await;
+    let due = claim_due(&client, 10).await.remove(0);
+    let next = db_time(&client, "now() + interval '1 minute'").await;
+    let now = db_time(&client, "now()").await;
+    let refused = schedules::advance_schedule()
+        .bind(
+            &client,
+            &None,
+            &Some(next),
+            &true,
+            &Some("refused to fire: invalid body"),
+            &now,
+            &id,
+            &due.next_run_at,
+        )
+        .opt()
+        .await
+        .unwrap();
+    assert_eq!(refused, Some(id));
+    let row = client
+        .query_one(
+            "SELECT last_run_at IS NULL, last_error, last_error_at = $2, next_run_at = $3, enabled
+               FROM messenger_schedules WHERE id = $1",
+            &[&id, &now, &next],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "a refused fire ran nothing");
+    assert_eq!(
+        row.get::<_, Option<String>>(1).as_deref(),
+        Some("refused to fire: invalid body")
+    );
+    assert!(row.get::<_, bool>(2));
+    assert!(row.get::<_, bool>(3), "moved on to the next tick");
+    assert!(row.get::<_, bool>(4));
+
+    // A fire that enqueues clears the error and records its tick.
+    let fired = schedules::advance_schedule()
+        .bind(
+            &client,
+            &Some(next),
+            &None,
+            &false,
+            &None::<&str>,
+            &now,
+            &id,
+            &next,
+        )
+        .opt()
+        .await
+        .unwrap();
+    assert_eq!(fired, Some(id));
+    let cleared: bool = value(
+        &client,
+        "SELECT last_error IS NULL AND last_error_at IS NULL AND last_run_at = $2
+           FROM messenger_schedules WHERE id = $1",
+        &[&id, &next],
+    )
+    .await;
+    assert!(cleared);
+}
+
+#[tokio::test]
+async fn requeue_dead_letters_requeues_each_once_also_when_asked_twice() {
+    let (_db, client) = migrated().await;
+    let mut dead = Vec::new();
+    for n in 1..=3 {
+        let m = claimed(&client, n, "w").await;
+        dead.push(dead_letter(&client, m.id, "w", "boom").await.unwrap());
+    }
+    let requeue = |ids: Vec<i64>| {
+        let client = &client;
+        async move {
+            dead_letters::requeue_dead_letters()
+                .bind(client, &ids)
+                .all()
+                .await
+                .expect("requeue_dead_letters")
+        }
+    };
+    let first = requeue(vec![dead[0], dead[2], 999_999]).await;
+    assert_eq!(
+        first.iter().map(|r| r.dead_letter_id).collect::<Vec<_>>(),
+        [dead[0], dead[2]],
+        "unknown ids return nothing"
+    );
+    // Asked again, with one more: only the new one is enqueued.
+    let second = requeue(vec![dead[0], dead[1], dead[2]]).await;
+    assert_eq!(
+        second.iter().map(|r| r.dead_letter_id).collect::<Vec<_>>(),
+        [dead[1]]
+    );
+    assert!(requeue(dead.clone()).await.is_empty());
+    let keys: Vec<String> = client
+        .query(
+            "SELECT idempotency_key FROM messenger_messages WHERE status = 'pending' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        keys,
+        [dead[0], dead[2], dead[1]].map(|d| format!("requeue:{d}"))
+    );
+    // The single-id query follows the same rule.
+    assert_eq!(
+        dead_letters::requeue_dead_letter()
+            .bind(&client, &dead[1])
+            .opt()
+            .await
+            .unwrap(),
+        None
+    );
+    // Awaiting a decision: none left to list.
+    let listed = dead_letters::list_dead_letters()
+        .bind(&client, &TRANSPORT, &10)
+        .all()
+        .await
+        .unwrap();
+    assert!(listed.is_empty());
 }
