@@ -174,7 +174,10 @@ impl Schedule {
                 self.cron_expression.as_deref().unwrap_or("?"),
                 self.timezone
             ),
-            "interval" => format!("every {} s", self.interval_seconds.unwrap_or_default()),
+            "interval" => format!(
+                "every {}",
+                seconds_text(self.interval_seconds.unwrap_or_default())
+            ),
             _ => format!(
                 "once at {}",
                 self.run_at
@@ -208,6 +211,16 @@ impl Schedule {
             last_error_at: row.try_get("last_error_at")?,
             created_at: row.try_get("created_at")?,
         })
+    }
+}
+
+/// `90` → `90s`, `900` → `15m`, `7200` → `2h`, `86400` → `1d`: the largest whole unit.
+fn seconds_text(seconds: i32) -> String {
+    match seconds {
+        s if s > 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s > 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 

@@ -78,9 +78,9 @@ pub fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
     }
 }
 
-/// An instant as RFC 3339 in UTC, seconds precision unless it has a fraction.
+/// An instant for people: RFC 3339 in UTC to the second (JSON output keeps the fraction).
 pub fn utc(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// An optional instant, `-` when absent.
