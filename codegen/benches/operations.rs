@@ -48,13 +48,11 @@ INSERT INTO messenger_schedules (name, transport_name, message_type, body, sched
 SELECT 'schedule ' || i, 'email', 'send_email', '{}', 'interval', 60 * i,
        now() + i * interval '1 minute'
 FROM generate_series(1, 100) AS i;
-VACUUM ANALYZE messenger_messages;
-VACUUM ANALYZE messenger_failed_messages;
-VACUUM ANALYZE messenger_schedules;
 ";
 
-/// One command and its raw baseline; `{n}` in either is replaced by the run's number (1–5), so
-/// destructive runs touch different rows.
+/// One command and its raw baseline; `{n}` in either is replaced by the run's number (1–5),
+/// `{cli_days}` by 59 − 2n and `{raw_days}` by 58 − 2n, so destructive runs touch different
+/// rows (a purge run deletes a fresh one-day slice, ~15,500 messages).
 struct Case {
     args: &'static str,
     raw: &'static str,
@@ -95,11 +93,11 @@ const CASES: &[Case] = &[
                 AND transport_name = 'email' AND failed_at >= now() - interval '6 hours'",
     },
     Case {
-        args: "queue failed retry --all --transport email --since {n}h",
+        args: "queue failed retry --all --transport email --since {n}0h",
         raw: "SELECT count(*) FROM messenger_requeue_dead_letters(ARRAY(
                 SELECT id FROM messenger_failed_messages WHERE requeued_at IS NULL
                    AND transport_name = 'notifications'
-                   AND failed_at >= now() - {n} * interval '1 hour'))",
+                   AND failed_at >= now() - {n}0 * interval '1 hour'))",
     },
     Case {
         args: "queue failed remove 4{n}",
@@ -115,9 +113,9 @@ const CASES: &[Case] = &[
                WHERE status = 'completed' AND processed_at < now() - interval '50 days'",
     },
     Case {
-        args: "queue purge --completed-older-than 6{n}0h",
+        args: "queue purge --completed-older-than {cli_days}d",
         raw: "DELETE FROM messenger_messages WHERE status = 'completed'
-               AND processed_at < now() - interval '1 day' * (59 - {n})",
+               AND processed_at < now() - interval '1 day' * {raw_days}",
     },
     Case {
         args: "schedule list",
@@ -165,9 +163,22 @@ async fn main() {
         None => panic!("DATABASE_URL has no database name: {server}"),
     };
     let mut client = connect(&url).await;
-    symphony_messenger::migrate::apply(&mut client).await.unwrap();
+    symphony_messenger::migrate::apply(&mut client)
+        .await
+        .unwrap();
     let started = Instant::now();
     client.batch_execute(FILL).await.unwrap();
+    // One statement each: VACUUM cannot run in the implicit transaction of a batch.
+    for table in [
+        "messenger_messages",
+        "messenger_failed_messages",
+        "messenger_schedules",
+    ] {
+        client
+            .batch_execute(&format!("VACUUM ANALYZE {table}"))
+            .await
+            .unwrap();
+    }
     println!(
         "filled 1,000,000 messages, 100,000 dead letters, 100 schedules in {:.1} s\n",
         started.elapsed().as_secs_f64()
@@ -182,7 +193,12 @@ async fn main() {
         let mut ours = Vec::new();
         let mut raw = Vec::new();
         for n in 1..=5 {
-            let args = case.args.replace("{n}", &n.to_string());
+            let fill = |text: &str| {
+                text.replace("{n}", &n.to_string())
+                    .replace("{cli_days}", &(59 - 2 * n).to_string())
+                    .replace("{raw_days}", &(58 - 2 * n).to_string())
+            };
+            let args = fill(case.args);
             let t = Instant::now();
             let out = Command::new(binary)
                 .args(args.split(' '))
@@ -195,7 +211,7 @@ async fn main() {
                 "{args}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let sql = case.raw.replace("{n}", &n.to_string());
+            let sql = fill(case.raw);
             let t = Instant::now();
             client.simple_query(&sql).await.unwrap();
             raw.push(t.elapsed());
@@ -203,7 +219,9 @@ async fn main() {
         let (ours, raw) = (median(ours), median(raw));
         println!(
             "{:<78} {:>10.1} {:>10.1} {:>7.2}",
-            case.args.replace("{n}", "N"),
+            case.args
+                .replace("{n}", "N")
+                .replace("{cli_days}", "(59-2N)"),
             ms(ours),
             ms(raw),
             ms(ours) / ms(raw)

@@ -129,7 +129,7 @@ pub enum ScheduleAction {
     List,
     /// Create a schedule; its body (from FILE, or `-` for standard input) is validated against
     /// the message type's schema for the transport first.
-    Add(ScheduleAddArgs),
+    Add(Box<ScheduleAddArgs>),
     /// Stop firing a schedule.
     Pause {
         /// The schedule's id.

@@ -59,9 +59,7 @@ fn redact(output: &str) -> String {
     while let Some(at) = rest.find(&today) {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        let end = tail
-            .find(|c: char| c == '"' || c == ' ' || c == '\n' || c == ',')
-            .unwrap_or(tail.len());
+        let end = tail.find(['"', ' ', '\n', ',']).unwrap_or(tail.len());
         out.push_str("[now]");
         rest = &tail[end..];
     }
