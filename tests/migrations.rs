@@ -465,6 +465,16 @@ async fn supabase_anon_and_authenticated_see_and_write_nothing() {
         )
         .await;
         assert!(err.contains("row-level security"), "{role}: {err}");
+        // V4's requeue function is not theirs to call either.
+        let err = insert_error(
+            &client,
+            "SELECT * FROM messenger_requeue_dead_letters(ARRAY[1]::bigint[])",
+        )
+        .await;
+        assert!(
+            err.contains("permission denied for function"),
+            "{role}: {err}"
+        );
         client.batch_execute("RESET ROLE").await.unwrap();
     }
     let total: i64 = client
