@@ -1,7 +1,8 @@
 //! Symphony Messenger: a message queue that lives in PostgreSQL.
 //!
 //! This crate is the runtime. It owns the queue: its schema ([`migrate`]), its queries
-//! ([`queries`]), the traits generated code implements ([`message`]), validation, dispatch. It
+//! ([`queries`]), the traits generated code implements ([`message`]), validation, dispatch,
+//! schedules ([`schedule`]) and the operations behind `messenger-gen queue` ([`operations`]). It
 //! compiles in no application's message types: an application declares them in SQL, runs
 //! `messenger-gen generate`, and hands the generated [`Registry`] to [`dispatch::Messenger`].
 //!
@@ -13,7 +14,9 @@ pub mod dispatch;
 pub mod error;
 pub mod message;
 pub mod migrate;
+pub mod operations;
 pub mod registry;
+pub mod schedule;
 pub mod validate;
 
 pub use registry::Registry;

@@ -27,6 +27,11 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Start an application: messenger-gen.toml and a first message-type migration in DIR.
     Init(InitArgs),
+    /// Operate the queue of a database: statistics, dead letters (list, show, retry, remove),
+    /// retention.
+    Queue(crate::cli_ops::QueueArgs),
+    /// Create, list, pause, resume and remove schedules, and show their next fire times.
+    Schedule(crate::cli_ops::ScheduleArgs),
 }
 
 /// Options of `init`.

@@ -2,6 +2,7 @@
 
 mod checks;
 pub mod cli;
+pub mod cli_ops;
 mod commands;
 pub mod config;
 mod contract;
@@ -38,6 +39,8 @@ pub fn run(cli: Cli) -> u8 {
             Command::Migrate(args) => commands::migrate::run(args).await,
             Command::Validate(args) => commands::validate::run(args),
             Command::Init(args) => commands::init::run(args),
+            Command::Queue(args) => commands::queue::run(args).await,
+            Command::Schedule(args) => commands::schedule::run(args).await,
         }
     });
     match result {

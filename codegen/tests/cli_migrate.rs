@@ -16,8 +16,8 @@ fn messenger_gen(args: &[&str], database_url: Option<&str>) -> Output {
     cmd.output().expect("messenger-gen runs")
 }
 
-const QUEUE_APPLIED: &str =
-    "applied V1__symphony_messenger_schema (queue)\napplied V2__acknowledged_checks (queue)\n";
+const QUEUE_APPLIED: &str = "applied V1__symphony_messenger_schema (queue)\napplied V2__acknowledged_checks (queue)\n\
+     applied V4__schedules_and_operations (queue)\n";
 
 #[tokio::test]
 async fn up_verify_status_down_round_trip() {
@@ -30,7 +30,7 @@ async fn up_verify_status_down_round_trip() {
 
     let verify = messenger_gen(&["migrate", "verify"], url);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
-    assert!(text(&verify.stdout).starts_with("ok: all 29 schema objects are present"));
+    assert!(text(&verify.stdout).starts_with("ok: all 31 schema objects are present"));
 
     let again = messenger_gen(&["migrate", "up", "--database-url", db.url()], None);
     assert_eq!(again.status.code(), Some(0));
@@ -43,7 +43,8 @@ async fn up_verify_status_down_round_trip() {
     assert_eq!(
         text(&status.stdout),
         "queue        applied  V1__symphony_messenger_schema\n\
-         queue        applied  V2__acknowledged_checks\n"
+         queue        applied  V2__acknowledged_checks\n\
+         queue        applied  V4__schedules_and_operations\n"
     );
 
     // Without application migrations, `down` does not touch the queue's schema by accident.
@@ -59,6 +60,11 @@ async fn up_verify_status_down_round_trip() {
     assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
     assert_eq!(
         text(&down.stdout),
+        "rolled back V4__schedules_and_operations (queue)\n"
+    );
+    let down = messenger_gen(&["migrate", "down", "--queue"], url);
+    assert_eq!(
+        text(&down.stdout),
         "rolled back V2__acknowledged_checks (queue)\n"
     );
     let down = messenger_gen(&["migrate", "down", "--queue"], url);
@@ -70,7 +76,8 @@ async fn up_verify_status_down_round_trip() {
     assert_eq!(
         text(&status.stdout),
         "queue        pending  V1__symphony_messenger_schema\n\
-         queue        pending  V2__acknowledged_checks\n"
+         queue        pending  V2__acknowledged_checks\n\
+         queue        pending  V4__schedules_and_operations\n"
     );
 
     let client = db.client().await;

@@ -319,7 +319,11 @@ async fn an_application_of_its_own_generates_builds_migrates_and_dispatches() {
     assert_eq!(
         lines[0],
         serde_json::json!({
-            "queue": ["V1__symphony_messenger_schema", "V2__acknowledged_checks"],
+            "queue": [
+                "V1__symphony_messenger_schema",
+                "V2__acknowledged_checks",
+                "V4__schedules_and_operations"
+            ],
             "application": ["V1__message_types", "V2__shipments"],
         })
     );
@@ -378,6 +382,7 @@ async fn an_application_of_its_own_generates_builds_migrates_and_dispatches() {
         text(&status.stdout),
         "queue        applied  V1__symphony_messenger_schema\n\
          queue        applied  V2__acknowledged_checks\n\
+         queue        applied  V4__schedules_and_operations\n\
          application  applied  V1__message_types\n\
          application  applied  V2__shipments\n"
     );

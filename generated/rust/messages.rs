@@ -58,6 +58,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "V2__acknowledged_checks",
         include_str!("../../schema/V2__acknowledged_checks.sql"),
     ),
+    (
+        "V4__schedules_and_operations",
+        include_str!("../../schema/V4__schedules_and_operations.sql"),
+    ),
 ];
 
 /// Their rollback scripts, embedded from `rollback/`: (file stem, SQL).
@@ -69,6 +73,10 @@ pub const ROLLBACKS: &[(&str, &str)] = &[
     (
         "V2__acknowledged_checks",
         include_str!("../../schema/rollback/V2__acknowledged_checks.sql"),
+    ),
+    (
+        "V4__schedules_and_operations",
+        include_str!("../../schema/rollback/V4__schedules_and_operations.sql"),
     ),
 ];
 

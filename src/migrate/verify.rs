@@ -13,7 +13,8 @@ pub enum ObjectKind {
     Index,
     /// A view.
     View,
-    /// A function taking no arguments (trigger functions).
+    /// A function: a name alone means one taking no arguments (trigger functions); a name with
+    /// its argument types, `name(bigint[])`, that signature.
     Function,
     /// A trigger.
     Trigger,
@@ -84,7 +85,9 @@ const EXPECTED: &[ExpectedObject] = {
         object(Index, "uq_messenger_transports_name"),
         object(Index, "idx_messenger_schedules_next_run_at"),
         object(Index, "idx_messenger_schedules_enabled_next_run_at"),
+        object(Index, "idx_messenger_failed_messages_unresolved"),
         object(Function, "messenger_set_updated_at"),
+        object(Function, "messenger_requeue_dead_letters(bigint[])"),
         object(Trigger, "trg_messenger_messages_updated_at"),
         object(Trigger, "trg_messenger_transports_updated_at"),
         object(Trigger, "trg_messenger_schedules_updated_at"),
@@ -149,7 +152,8 @@ pub async fn verify(client: &Client) -> Result<VerifyReport, tokio_postgres::Err
                      WHERE c.oid = to_regclass(t.name) AND c.relkind = 'i')
                  WHEN 'view' THEN EXISTS (SELECT 1 FROM pg_class c
                      WHERE c.oid = to_regclass(t.name) AND c.relkind = 'v')
-                 WHEN 'function' THEN to_regprocedure(t.name || '()') IS NOT NULL
+                 WHEN 'function' THEN to_regprocedure(CASE WHEN strpos(t.name, '(') > 0
+                     THEN t.name ELSE t.name || '()' END) IS NOT NULL
                  WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger g
                      JOIN pg_class c ON c.oid = g.tgrelid
                      WHERE g.tgname = t.name AND NOT g.tgisinternal

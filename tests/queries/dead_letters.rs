@@ -37,9 +37,13 @@ async fn requeue_dead_letter_enqueues_a_fresh_pending_copy() {
     let new_id = requeue().await.expect("the dead letter exists");
     assert!(new_id > original);
     assert_eq!(
-        count(&client, "SELECT count(*) FROM messenger_failed_messages").await,
-        0,
-        "the dead letter is deleted"
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_failed_messages WHERE requeued_at IS NOT NULL"
+        )
+        .await,
+        1,
+        "the dead letter stays, marked requeued"
     );
     assert_eq!(
         status(&client, original).await,
@@ -65,8 +69,8 @@ async fn requeue_dead_letter_enqueues_a_fresh_pending_copy() {
     assert_eq!(row.get::<_, i32>(1), 0);
     assert_eq!(
         row.get::<_, Option<String>>(2),
-        None,
-        "the key stays with the original"
+        Some(format!("requeue:{failed_id}")),
+        "the original keeps its key; the copy's says where it comes from"
     );
     assert!(row.get::<_, bool>(3));
     assert!(row.get::<_, bool>(4), "available now");
@@ -180,4 +184,67 @@ async fn list_dead_letters_lists_one_transport_most_recent_failure_first() {
     assert_eq!(billing_list[0].body["n"], 9);
 
     assert!(list("nobody", 10).await.is_empty());
+}
+
+#[tokio::test]
+async fn requeue_dead_letters_requeues_each_once_also_when_asked_twice() {
+    let (_db, client) = migrated().await;
+    let mut dead = Vec::new();
+    for n in 1..=3 {
+        let m = claimed(&client, n, "w").await;
+        dead.push(dead_letter(&client, m.id, "w", "boom").await.unwrap());
+    }
+    let requeue = |ids: Vec<i64>| {
+        let client = &client;
+        async move {
+            dead_letters::requeue_dead_letters()
+                .bind(client, &ids)
+                .all()
+                .await
+                .expect("requeue_dead_letters")
+        }
+    };
+    let first = requeue(vec![dead[0], dead[2], 999_999]).await;
+    assert_eq!(
+        first.iter().map(|r| r.dead_letter_id).collect::<Vec<_>>(),
+        [dead[0], dead[2]],
+        "unknown ids return nothing"
+    );
+    // Asked again, with one more: only the new one is enqueued.
+    let second = requeue(vec![dead[0], dead[1], dead[2]]).await;
+    assert_eq!(
+        second.iter().map(|r| r.dead_letter_id).collect::<Vec<_>>(),
+        [dead[1]]
+    );
+    assert!(requeue(dead.clone()).await.is_empty());
+    let keys: Vec<String> = client
+        .query(
+            "SELECT idempotency_key FROM messenger_messages WHERE status = 'pending' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        keys,
+        [dead[0], dead[2], dead[1]].map(|d| format!("requeue:{d}"))
+    );
+    // The single-id query follows the same rule.
+    assert_eq!(
+        dead_letters::requeue_dead_letter()
+            .bind(&client, &dead[1])
+            .opt()
+            .await
+            .unwrap(),
+        None
+    );
+    // Awaiting a decision: none left to list.
+    let listed = dead_letters::list_dead_letters()
+        .bind(&client, &TRANSPORT, &10)
+        .all()
+        .await
+        .unwrap();
+    assert!(listed.is_empty());
 }

@@ -190,9 +190,11 @@ async fn advance_schedule_is_a_compare_and_set_on_next_run_at() {
                 .params(
                     client,
                     &schedules::AdvanceScheduleParams {
-                        tick: tick.next_run_at,
+                        last_run_at: Some(tick.next_run_at),
                         next_run_at,
                         enabled,
+                        last_error: None::<&str>,
+                        now: tick.next_run_at,
                         id,
                         expected_next_run_at: tick.next_run_at,
                     },
@@ -239,9 +241,11 @@ async fn advance_schedule_is_a_compare_and_set_on_next_run_at() {
     let done = schedules::advance_schedule()
         .bind(
             &client,
-            &due.next_run_at,
+            &Some(due.next_run_at),
             &None,
             &false,
+            &None::<&str>,
+            &due.next_run_at,
             &once,
             &due.next_run_at,
         )
@@ -257,4 +261,97 @@ async fn advance_schedule_is_a_compare_and_set_on_next_run_at() {
     .await;
     assert!(finished);
     assert!(claim_due(&client, 10).await.is_empty());
+}
+
+#[tokio::test]
+async fn claim_due_schedules_judges_due_by_the_given_clock() {
+    let (_db, client) = migrated().await;
+    let id = interval_schedule(
+        &client,
+        "in an hour",
+        Some("now() + interval '1 hour'"),
+        true,
+    )
+    .await;
+    let later = db_time(&client, "now() + interval '2 hours'").await;
+    let due = schedules::claim_due_schedules()
+        .bind(&client, &later, &10)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(due.iter().map(|s| s.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(due[0].missed_ticks, "skip", "the default policy");
+    assert_eq!(due[0].catch_up_limit, 1);
+    assert!(claim_due(&client, 10).await.is_empty(), "not due by now()");
+}
+
+#[tokio::test]
+async fn advance_schedule_records_a_refused_fire_and_a_fire_clears_it() {
+    let (_db, client) = migrated().await;
+    let id = interval_schedule(
+        &client,
+        "refused",
+        Some("now() - interval '1 second'"),
+        true,
+    )
+    .await;
+    let due = claim_due(&client, 10).await.remove(0);
+    let next = db_time(&client, "now() + interval '1 minute'").await;
+    let now = db_time(&client, "now()").await;
+    let refused = schedules::advance_schedule()
+        .bind(
+            &client,
+            &None,
+            &Some(next),
+            &true,
+            &Some("refused to fire: invalid body"),
+            &now,
+            &id,
+            &due.next_run_at,
+        )
+        .opt()
+        .await
+        .unwrap();
+    assert_eq!(refused, Some(id));
+    let row = client
+        .query_one(
+            "SELECT last_run_at IS NULL, last_error, last_error_at = $2, next_run_at = $3, enabled
+               FROM messenger_schedules WHERE id = $1",
+            &[&id, &now, &next],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "a refused fire ran nothing");
+    assert_eq!(
+        row.get::<_, Option<String>>(1).as_deref(),
+        Some("refused to fire: invalid body")
+    );
+    assert!(row.get::<_, bool>(2));
+    assert!(row.get::<_, bool>(3), "moved on to the next tick");
+    assert!(row.get::<_, bool>(4));
+
+    // A fire that enqueues clears the error and records its tick.
+    let fired = schedules::advance_schedule()
+        .bind(
+            &client,
+            &Some(next),
+            &None,
+            &false,
+            &None::<&str>,
+            &now,
+            &id,
+            &next,
+        )
+        .opt()
+        .await
+        .unwrap();
+    assert_eq!(fired, Some(id));
+    let cleared: bool = value(
+        &client,
+        "SELECT last_error IS NULL AND last_error_at IS NULL AND last_run_at = $2
+           FROM messenger_schedules WHERE id = $1",
+        &[&id, &next],
+    )
+    .await;
+    assert!(cleared);
 }

@@ -265,8 +265,10 @@ pub(crate) async fn claim_due<C: GenericClient>(
     client: &C,
     max_rows: i64,
 ) -> Vec<schedules::ClaimDueSchedules> {
+    // The scheduler's clock (the same host's as the database's).
+    let now = symphony_messenger::chrono::Utc::now().fixed_offset();
     schedules::claim_due_schedules()
-        .bind(client, &max_rows)
+        .bind(client, &now, &max_rows)
         .all()
         .await
         .expect("claim_due_schedules")

@@ -3,4 +3,7 @@
 pub mod generate;
 pub mod init;
 pub mod migrate;
+mod output;
+pub mod queue;
+pub mod schedule;
 pub mod validate;

@@ -56,7 +56,9 @@ pub fn run(args: ValidateArgs) -> Result<u8, Failure> {
     })
 }
 
-fn load_validators(dir: &Path) -> Result<Validators, Failure> {
+/// The validators of the transport schemas in `dir` (`<output>/jsonschema/transports`), as
+/// `validate` and `schedule add` use them.
+pub(crate) fn load_validators(dir: &Path) -> Result<Validators, Failure> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Failure::input(format!(
             "cannot read the transport schemas in {}: {e} (run `messenger-gen generate` first)",

@@ -2,6 +2,10 @@
 //! dispatches one message of each type through every transport that accepts it.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/demo cargo run -p symphony-demo`
+//!
+//! `symphony-demo schedule` runs the demo's scheduler instead (see `schedule.rs`).
+
+mod schedule;
 
 use symphony_demo::messages::{self, *};
 use symphony_messenger::chrono::{DateTime, NaiveDate};
@@ -14,7 +18,11 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
+    let result = match std::env::args().nth(1).as_deref() {
+        Some("schedule") => schedule::run().await,
+        _ => run().await,
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");

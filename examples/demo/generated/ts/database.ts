@@ -48,6 +48,8 @@ export type Database = {
           failed_at: string
           /** Time at which this dead-letter row was inserted. */
           created_at: string
+          /** When the dead letter was requeued (its copy in messenger_messages has idempotency key 'requeue:<id>'), or NULL while it awaits a decision. A dead letter is requeued at most once. */
+          requeued_at: string | null
         }
         Insert: {
           id?: never
@@ -67,6 +69,7 @@ export type Database = {
           error_trace?: string | null
           failed_at?: string
           created_at?: string
+          requeued_at?: string | null
         }
         Update: {
           id?: never
@@ -86,6 +89,7 @@ export type Database = {
           error_trace?: string | null
           failed_at?: string
           created_at?: string
+          requeued_at?: string | null
         }
         Relationships: [
           {
@@ -226,6 +230,14 @@ export type Database = {
           created_at: string
           /** Time of the last modification of the row; maintained automatically by a trigger. */
           updated_at: string
+          /** What a scheduler does with ticks it finds more than its grace period late (after downtime): skip (the default: they are not enqueued, except that when every due tick is late the latest one is enqueued once) or catch_up (the latest catch_up_limit due ticks are enqueued, oldest first). */
+          missed_ticks: string
+          /** With missed_ticks = catch_up: the most ticks one scheduler pass enqueues for this schedule (1 to 1000); ignored with skip. */
+          catch_up_limit: number
+          /** Why the most recent fire was refused (the body no longer matches its message type's schema, an unknown transport, a definition that cannot be evaluated), or NULL when the most recent fire enqueued its message. */
+          last_error: string | null
+          /** When last_error was recorded, or NULL when there is no error. */
+          last_error_at: string | null
         }
         Insert: {
           id?: never
@@ -246,6 +258,10 @@ export type Database = {
           enabled?: boolean
           created_at?: string
           updated_at?: string
+          missed_ticks?: string
+          catch_up_limit?: number
+          last_error?: string | null
+          last_error_at?: string | null
         }
         Update: {
           id?: never
@@ -266,6 +282,10 @@ export type Database = {
           enabled?: boolean
           created_at?: string
           updated_at?: string
+          missed_ticks?: string
+          catch_up_limit?: number
+          last_error?: string | null
+          last_error_at?: string | null
         }
         Relationships: []
       }

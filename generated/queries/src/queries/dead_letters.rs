@@ -5,6 +5,11 @@ pub struct ListDeadLettersParams<T1: crate::StringSql> {
     pub transport_name: T1,
     pub max_rows: i64,
 }
+#[derive(Debug, Clone, PartialEq, Copy)]
+pub struct RequeueDeadLetters {
+    pub dead_letter_id: i64,
+    pub message_id: i64,
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListDeadLetters {
     pub id: i64,
@@ -153,6 +158,73 @@ where
         Ok(mapped)
     }
 }
+pub struct RequeueDeadLettersQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
+    client: &'c C,
+    params: [&'a (dyn postgres_types::ToSql + Sync); N],
+    query: &'static str,
+    cached: Option<&'s tokio_postgres::Statement>,
+    extractor: fn(&tokio_postgres::Row) -> Result<RequeueDeadLetters, tokio_postgres::Error>,
+    mapper: fn(RequeueDeadLetters) -> T,
+}
+impl<'c, 'a, 's, C, T: 'c, const N: usize> RequeueDeadLettersQuery<'c, 'a, 's, C, T, N>
+where
+    C: GenericClient,
+{
+    pub fn map<R>(
+        self,
+        mapper: fn(RequeueDeadLetters) -> R,
+    ) -> RequeueDeadLettersQuery<'c, 'a, 's, C, R, N> {
+        RequeueDeadLettersQuery {
+            client: self.client,
+            params: self.params,
+            query: self.query,
+            cached: self.cached,
+            extractor: self.extractor,
+            mapper,
+        }
+    }
+    pub async fn one(self) -> Result<T, tokio_postgres::Error> {
+        let row =
+            crate::client::async_::one(self.client, self.query, &self.params, self.cached).await?;
+        Ok((self.mapper)((self.extractor)(&row)?))
+    }
+    pub async fn all(self) -> Result<Vec<T>, tokio_postgres::Error> {
+        self.iter().await?.try_collect().await
+    }
+    pub async fn opt(self) -> Result<Option<T>, tokio_postgres::Error> {
+        let opt_row =
+            crate::client::async_::opt(self.client, self.query, &self.params, self.cached).await?;
+        Ok(opt_row
+            .map(|row| {
+                let extracted = (self.extractor)(&row)?;
+                Ok((self.mapper)(extracted))
+            })
+            .transpose()?)
+    }
+    pub async fn iter(
+        self,
+    ) -> Result<
+        impl futures::Stream<Item = Result<T, tokio_postgres::Error>> + 'c,
+        tokio_postgres::Error,
+    > {
+        let stream = crate::client::async_::raw(
+            self.client,
+            self.query,
+            crate::slice_iter(&self.params),
+            self.cached,
+        )
+        .await?;
+        let mapped = stream
+            .map(move |res| {
+                res.and_then(|row| {
+                    let extracted = (self.extractor)(&row)?;
+                    Ok((self.mapper)(extracted))
+                })
+            })
+            .into_stream();
+        Ok(mapped)
+    }
+}
 pub struct ListDeadLettersQuery<'c, 'a, 's, C: GenericClient, T, const N: usize> {
     client: &'c C,
     params: [&'a (dyn postgres_types::ToSql + Sync); N],
@@ -221,22 +293,20 @@ where
     }
 }
 pub struct RequeueDeadLetterStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Replays a dead letter, atomically (one statement): deletes row `id` of
-/// messenger_failed_messages and enqueues a fresh message with the same transport,
-/// queue, body, headers, priority, max_retries and metadata: status 'pending',
-/// retry_count 0, available_at = now(), no scheduled_at. Returns the id of the new
-/// message, or no row when there is no dead letter `id` (already requeued or
-/// deleted). Two concurrent requeues of the same dead letter enqueue it once: the
-/// second DELETE waits for the first and then finds nothing to delete.
+/// Replays dead letter `id`: marks it requeued (requeued_at = now()) and enqueues a
+/// fresh message with the same transport, queue, body, headers, priority, max_retries
+/// and metadata: status 'pending', retry_count 0, available now, idempotency key
+/// 'requeue:<id>'. Returns the id of the new message, or no row when there is no dead
+/// letter `id` or it was already requeued: a dead letter is requeued at most once,
+/// also when two callers race (the function messenger_requeue_dead_letters of
+/// schema/V4 holds the rule; `messenger-gen queue failed retry` calls it too).
 ///
-/// The new message gets idempotency_key NULL, on purpose: the original message
-/// usually still exists in messenger_messages (status 'failed', until purged) and
-/// still owns its key in the unique index uq_messenger_messages_idempotency, so
-/// reusing the key would make the replay fail with a unique violation. The key
-/// remains visible on the original message and was part of the deleted dead letter.
+/// The dead letter stays (for inspection, until deleted). The original message keeps
+/// its own idempotency key: it usually still exists in messenger_messages (status
+/// 'failed', until purged) and owns the key in uq_messenger_messages_idempotency.
 pub fn requeue_dead_letter() -> RequeueDeadLetterStmt {
     RequeueDeadLetterStmt(
-        "WITH dead AS ( DELETE FROM messenger_failed_messages WHERE id = $1::bigint RETURNING transport_name, queue_name, body, headers, priority, max_retries, metadata ) INSERT INTO messenger_messages ( transport_name, queue_name, body, headers, priority, status, available_at, retry_count, max_retries, idempotency_key, metadata ) SELECT dead.transport_name, dead.queue_name, dead.body, dead.headers, dead.priority, 'pending', now(), 0, dead.max_retries, NULL, dead.metadata FROM dead RETURNING id",
+        "SELECT r.message_id FROM messenger_requeue_dead_letters(ARRAY[$1::bigint]) r",
         None,
     )
 }
@@ -263,13 +333,53 @@ impl RequeueDeadLetterStmt {
         }
     }
 }
+pub struct RequeueDeadLettersStmt(&'static str, Option<tokio_postgres::Statement>);
+/// Replays every dead letter of `ids` not requeued yet, in one statement, as
+/// requeue_dead_letter does for one; returns (dead_letter_id, message_id) per
+/// requeued dead letter, by dead letter id. Unknown and already requeued ids
+/// return nothing.
+pub fn requeue_dead_letters() -> RequeueDeadLettersStmt {
+    RequeueDeadLettersStmt(
+        "SELECT r.dead_letter_id, r.message_id FROM messenger_requeue_dead_letters($1::bigint[]) r ORDER BY r.dead_letter_id",
+        None,
+    )
+}
+impl RequeueDeadLettersStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::ArraySql<Item = i64>>(
+        &'s self,
+        client: &'c C,
+        ids: &'a T1,
+    ) -> RequeueDeadLettersQuery<'c, 'a, 's, C, RequeueDeadLetters, 1> {
+        RequeueDeadLettersQuery {
+            client,
+            params: [ids],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<RequeueDeadLetters, tokio_postgres::Error> {
+                    Ok(RequeueDeadLetters {
+                        dead_letter_id: row.try_get(0)?,
+                        message_id: row.try_get(1)?,
+                    })
+                },
+            mapper: |it| RequeueDeadLetters::from(it),
+        }
+    }
+}
 pub struct ListDeadLettersStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Lists the dead letters of one transport, most recent failure first (ties broken
-/// by newest id), at most `max_rows` of them. Served by the index
-/// idx_messenger_failed_messages_transport_failed_at.
+/// Lists the dead letters of one transport that await a decision (not requeued),
+/// most recent failure first (ties broken by newest id), at most `max_rows` of them.
+/// Served by the index idx_messenger_failed_messages_transport_failed_at.
 pub fn list_dead_letters() -> ListDeadLettersStmt {
     ListDeadLettersStmt(
-        "SELECT f.id, f.message_id, f.transport_name, f.queue_name, f.body, f.headers, f.priority, f.retry_count, f.max_retries, f.idempotency_key, f.metadata, f.original_created_at, f.error_message, f.error_class, f.error_trace, f.failed_at, f.created_at FROM messenger_failed_messages f WHERE f.transport_name = $1::text ORDER BY f.failed_at DESC, f.id DESC LIMIT $2::bigint",
+        "SELECT f.id, f.message_id, f.transport_name, f.queue_name, f.body, f.headers, f.priority, f.retry_count, f.max_retries, f.idempotency_key, f.metadata, f.original_created_at, f.error_message, f.error_class, f.error_trace, f.failed_at, f.created_at FROM messenger_failed_messages f WHERE f.transport_name = $1::text AND f.requeued_at IS NULL ORDER BY f.failed_at DESC, f.id DESC LIMIT $2::bigint",
         None,
     )
 }

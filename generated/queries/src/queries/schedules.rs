@@ -1,10 +1,17 @@
 // This file was generated with `cornucopia`. Do not modify.
 
 #[derive(Clone, Copy, Debug)]
-pub struct AdvanceScheduleParams {
-    pub tick: chrono::DateTime<chrono::FixedOffset>,
+pub struct ClaimDueSchedulesParams {
+    pub now: chrono::DateTime<chrono::FixedOffset>,
+    pub max_rows: i64,
+}
+#[derive(Debug)]
+pub struct AdvanceScheduleParams<T1: crate::StringSql> {
+    pub last_run_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub next_run_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub enabled: bool,
+    pub last_error: Option<T1>,
+    pub now: chrono::DateTime<chrono::FixedOffset>,
     pub id: i64,
     pub expected_next_run_at: chrono::DateTime<chrono::FixedOffset>,
 }
@@ -52,6 +59,8 @@ pub struct ClaimDueSchedules {
     pub timezone: String,
     pub next_run_at: chrono::DateTime<chrono::FixedOffset>,
     pub last_run_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub missed_ticks: String,
+    pub catch_up_limit: i32,
 }
 pub struct ClaimDueSchedulesBorrowed<'a> {
     pub id: i64,
@@ -69,6 +78,8 @@ pub struct ClaimDueSchedulesBorrowed<'a> {
     pub timezone: &'a str,
     pub next_run_at: chrono::DateTime<chrono::FixedOffset>,
     pub last_run_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub missed_ticks: &'a str,
+    pub catch_up_limit: i32,
 }
 impl<'a> From<ClaimDueSchedulesBorrowed<'a>> for ClaimDueSchedules {
     fn from(
@@ -88,6 +99,8 @@ impl<'a> From<ClaimDueSchedulesBorrowed<'a>> for ClaimDueSchedules {
             timezone,
             next_run_at,
             last_run_at,
+            missed_ticks,
+            catch_up_limit,
         }: ClaimDueSchedulesBorrowed<'a>,
     ) -> Self {
         Self {
@@ -106,6 +119,8 @@ impl<'a> From<ClaimDueSchedulesBorrowed<'a>> for ClaimDueSchedules {
             timezone: timezone.into(),
             next_run_at,
             last_run_at,
+            missed_ticks: missed_ticks.into(),
+            catch_up_limit,
         }
     }
 }
@@ -243,7 +258,8 @@ where
     }
 }
 pub struct ClaimDueSchedulesStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Returns up to `max_rows` enabled schedules that are due (next_run_at <= now()),
+/// Returns up to `max_rows` enabled schedules that are due (next_run_at <= `now`, the
+/// scheduler's clock),
 /// most overdue first, and locks them until the end of the current transaction
 /// (FOR UPDATE SKIP LOCKED): concurrent schedulers skip each other's schedules
 /// instead of blocking, and each due schedule is handed to one scheduler at a time.
@@ -253,7 +269,7 @@ pub struct ClaimDueSchedulesStmt(&'static str, Option<tokio_postgres::Statement>
 /// idx_messenger_schedules_enabled_next_run_at, at the planner's choice).
 pub fn claim_due_schedules() -> ClaimDueSchedulesStmt {
     ClaimDueSchedulesStmt(
-        "SELECT s.id, s.name, s.transport_name, s.queue_name, s.message_type, s.body, s.headers, s.priority, s.schedule_type, s.cron_expression, s.interval_seconds, s.run_at, s.timezone, s.next_run_at, s.last_run_at FROM messenger_schedules s WHERE s.enabled AND s.next_run_at <= now() ORDER BY s.next_run_at, s.id LIMIT $1::bigint FOR UPDATE SKIP LOCKED",
+        "SELECT s.id, s.name, s.transport_name, s.queue_name, s.message_type, s.body, s.headers, s.priority, s.schedule_type, s.cron_expression, s.interval_seconds, s.run_at, s.timezone, s.next_run_at, s.last_run_at, s.missed_ticks, s.catch_up_limit FROM messenger_schedules s WHERE s.enabled AND s.next_run_at <= $1::timestamptz ORDER BY s.next_run_at, s.id LIMIT $2::bigint FOR UPDATE SKIP LOCKED",
         None,
     )
 }
@@ -268,11 +284,12 @@ impl ClaimDueSchedulesStmt {
     pub fn bind<'c, 'a, 's, C: GenericClient>(
         &'s self,
         client: &'c C,
+        now: &'a chrono::DateTime<chrono::FixedOffset>,
         max_rows: &'a i64,
-    ) -> ClaimDueSchedulesQuery<'c, 'a, 's, C, ClaimDueSchedules, 1> {
+    ) -> ClaimDueSchedulesQuery<'c, 'a, 's, C, ClaimDueSchedules, 2> {
         ClaimDueSchedulesQuery {
             client,
-            params: [max_rows],
+            params: [now, max_rows],
             query: self.0,
             cached: self.1.as_ref(),
             extractor: |
@@ -294,16 +311,39 @@ impl ClaimDueSchedulesStmt {
                     timezone: row.try_get(12)?,
                     next_run_at: row.try_get(13)?,
                     last_run_at: row.try_get(14)?,
+                    missed_ticks: row.try_get(15)?,
+                    catch_up_limit: row.try_get(16)?,
                 })
             },
             mapper: |it| ClaimDueSchedules::from(it),
         }
     }
 }
+impl<'c, 'a, 's, C: GenericClient>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        ClaimDueSchedulesParams,
+        ClaimDueSchedulesQuery<'c, 'a, 's, C, ClaimDueSchedules, 2>,
+        C,
+    > for ClaimDueSchedulesStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a ClaimDueSchedulesParams,
+    ) -> ClaimDueSchedulesQuery<'c, 'a, 's, C, ClaimDueSchedules, 2> {
+        self.bind(client, &params.now, &params.max_rows)
+    }
+}
 pub struct AdvanceScheduleStmt(&'static str, Option<tokio_postgres::Statement>);
-/// Records that schedule `id` fired for the tick `tick` (last_run_at = tick) and
-/// moves it to its next run: next_run_at = `next_run_at` (NULL when it will not run
-/// again, e.g. a one-time schedule that just ran) and enabled = `enabled`.
+/// Records a scheduler's pass over schedule `id` and moves it to its next run:
+/// last_run_at = `last_run_at` when the pass enqueued a message (the latest tick it
+/// fired; NULL keeps the previous value), next_run_at = `next_run_at` (NULL when it
+/// will not run again, e.g. a one-time schedule that just ran), enabled = `enabled`,
+/// and last_error = `last_error`: why the pass refused to fire (last_error_at = `now`),
+/// or NULL after a fire that enqueued its message (both cleared).
 ///
 /// Compare-and-set: it only applies while the schedule's next_run_at still equals
 /// `expected_next_run_at` (the value read by claim_due_schedules), and returns the id
@@ -311,12 +351,12 @@ pub struct AdvanceScheduleStmt(&'static str, Option<tokio_postgres::Statement>);
 /// (even without the lock of claim_due_schedules), exactly one advances it: under
 /// READ COMMITTED the losers wait for the winner's row lock, re-check the WHERE
 /// clause against the winner's committed row, and update nothing. A scheduler that
-/// gets no row must roll back its transaction, which also discards the message it
-/// enqueued for that tick (the `'schedule:<id>:<tick>'` idempotency key makes a
+/// gets no row must roll back its transaction, which also discards the messages it
+/// enqueued for that pass (the `'schedule:<id>:<tick>'` idempotency key makes a
 /// duplicate enqueue harmless anyway).
 pub fn advance_schedule() -> AdvanceScheduleStmt {
     AdvanceScheduleStmt(
-        "UPDATE messenger_schedules SET last_run_at = $1::timestamptz, next_run_at = $2::timestamptz, enabled = $3::boolean WHERE id = $4::bigint AND next_run_at = $5::timestamptz RETURNING id",
+        "UPDATE messenger_schedules SET last_run_at = coalesce($1::timestamptz, last_run_at), next_run_at = $2::timestamptz, enabled = $3::boolean, last_error = $4::text, last_error_at = CASE WHEN $4::text IS NULL THEN NULL ELSE $5::timestamptz END WHERE id = $6::bigint AND next_run_at = $7::timestamptz RETURNING id",
         None,
     )
 }
@@ -328,18 +368,28 @@ impl AdvanceScheduleStmt {
         self.1 = Some(client.prepare(self.0).await?);
         Ok(self)
     }
-    pub fn bind<'c, 'a, 's, C: GenericClient>(
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>(
         &'s self,
         client: &'c C,
-        tick: &'a chrono::DateTime<chrono::FixedOffset>,
+        last_run_at: &'a Option<chrono::DateTime<chrono::FixedOffset>>,
         next_run_at: &'a Option<chrono::DateTime<chrono::FixedOffset>>,
         enabled: &'a bool,
+        last_error: &'a Option<T1>,
+        now: &'a chrono::DateTime<chrono::FixedOffset>,
         id: &'a i64,
         expected_next_run_at: &'a chrono::DateTime<chrono::FixedOffset>,
-    ) -> I64Query<'c, 'a, 's, C, i64, 5> {
+    ) -> I64Query<'c, 'a, 's, C, i64, 7> {
         I64Query {
             client,
-            params: [tick, next_run_at, enabled, id, expected_next_run_at],
+            params: [
+                last_run_at,
+                next_run_at,
+                enabled,
+                last_error,
+                now,
+                id,
+                expected_next_run_at,
+            ],
             query: self.0,
             cached: self.1.as_ref(),
             extractor: |row| Ok(row.try_get(0)?),
@@ -347,26 +397,28 @@ impl AdvanceScheduleStmt {
         }
     }
 }
-impl<'c, 'a, 's, C: GenericClient>
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>
     crate::client::async_::Params<
         'c,
         'a,
         's,
-        AdvanceScheduleParams,
-        I64Query<'c, 'a, 's, C, i64, 5>,
+        AdvanceScheduleParams<T1>,
+        I64Query<'c, 'a, 's, C, i64, 7>,
         C,
     > for AdvanceScheduleStmt
 {
     fn params(
         &'s self,
         client: &'c C,
-        params: &'a AdvanceScheduleParams,
-    ) -> I64Query<'c, 'a, 's, C, i64, 5> {
+        params: &'a AdvanceScheduleParams<T1>,
+    ) -> I64Query<'c, 'a, 's, C, i64, 7> {
         self.bind(
             client,
-            &params.tick,
+            &params.last_run_at,
             &params.next_run_at,
             &params.enabled,
+            &params.last_error,
+            &params.now,
             &params.id,
             &params.expected_next_run_at,
         )
