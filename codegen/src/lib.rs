@@ -1,32 +1,41 @@
 //! `messenger-gen`: the CLI and generator library of Symphony Messenger.
+//!
+//! The pipeline (`pipeline.rs`): load the inputs → a scratch database (`database/`) → apply the
+//! migrations → cornucopia's query crate (`rust_queries.rs`) → the catalog into the IR
+//! (`introspect/`, `model/`) → the emitters (`emit/`) → lints → `write.rs`. Each stage has its
+//! own error type; `error.rs` maps them to exit codes in one place.
 
-pub mod checks;
+mod checks;
 pub mod cli;
 mod commands;
 pub mod config;
-pub mod database;
-pub mod db;
-pub mod diagnostics;
-pub mod emit;
-pub mod exit_codes;
-pub mod failure;
-pub mod introspect;
-pub mod lint;
+mod database;
+mod emit;
+mod error;
+mod exit_codes;
+mod introspect;
+mod lint;
 pub mod load;
-pub mod model;
+mod model;
+mod output;
+mod owner;
 pub mod pipeline;
-pub mod rust_queries;
-pub mod rustfmt;
-pub mod write;
+mod rust_queries;
+mod rustfmt;
+mod signals;
+mod sys;
+mod write;
 
 use cli::{Cli, Command};
+
+pub use error::Error;
 
 /// Runs a parsed command line and returns the process exit code; errors go to stderr.
 pub fn run(cli: Cli) -> u8 {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            output::stderr(&format!("error: cannot start the async runtime: {err}\n"));
             return exit_codes::INPUT;
         }
     };
@@ -40,9 +49,11 @@ pub fn run(cli: Cli) -> u8 {
     });
     match result {
         Ok(code) => code,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            failure.exit_code
+        Err(error) => {
+            if let Some(text) = error.render() {
+                output::stderr(&text);
+            }
+            error.exit_code()
         }
     }
 }
