@@ -26,9 +26,7 @@ use refinery::{Migration, Runner};
 use tokio_postgres::Client;
 
 pub use history::HistoryRow;
-pub use verify::{
-    ExpectedObject, ObjectCheck, ObjectKind, TABLES, VerifyReport, expected_objects, verify,
-};
+pub use verify::{Difference, Object, ObjectKind, VerifyReport, verify};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_migrations.rs"));
@@ -114,6 +112,9 @@ pub enum MigrateError {
         /// Its name.
         name: String,
     },
+    /// `verify` could not build the expected schema.
+    #[error("verify: {0}")]
+    Verify(String),
     /// A row of a history table cannot be read (edited by hand, or written by another tool).
     #[error(
         "the migration history table {table} is damaged: {row}: {problem}; repair or delete \
