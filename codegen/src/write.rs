@@ -251,6 +251,11 @@ pub fn check_output(config: &Config) -> Result<(), WriteError> {
 /// `path` made absolute, with symbolic links of its existing part resolved and `.`/`..`
 /// applied, so that two spellings of one directory compare equal.
 fn resolved(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for component in absolute.components() {

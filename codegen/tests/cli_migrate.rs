@@ -1,7 +1,7 @@
 //! `messenger-gen migrate` as a user runs it: the real binary against a real PostgreSQL.
 
 mod common;
-use common::text;
+use common::{no_panic, text};
 
 use std::process::{Command, Output};
 
@@ -200,15 +200,6 @@ async fn schema_dir_migrations_apply_and_roll_back() {
         .unwrap()
         .get(0);
     assert_eq!(tables, 1);
-}
-
-/// Standard error never shows a panic, whatever the exit code.
-fn no_panic(out: &Output) {
-    let stderr = text(&out.stderr);
-    assert!(
-        out.status.code() != Some(101) && !stderr.contains("panicked"),
-        "a panic: {stderr}"
-    );
 }
 
 // Issue 9, item 4: verify compares types, nullability, defaults, constraints and indexes with
