@@ -108,7 +108,20 @@ const KEYWORDS: [&str; 54] = [
     "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Why `name` cannot be a Rust identifier, if it cannot.
+/// The keywords that cannot be raw identifiers (`r#type` is fine, `r#self` is not): cornucopia
+/// escapes the others in function names, but not in module names.
+const STRICT_KEYWORDS: [&str; 5] = ["Self", "_", "crate", "self", "super"];
+
+/// Why `name` cannot be a Rust function name, even escaped, if it cannot.
+fn function_name_problem(name: &str) -> Option<&'static str> {
+    if STRICT_KEYWORDS.contains(&name) {
+        return Some("it is a Rust keyword that cannot be escaped");
+    }
+    identifier_problem(name).filter(|problem| !problem.contains("keyword"))
+}
+
+/// Why `name` cannot be a Rust module name (an identifier that is not a keyword), if it
+/// cannot.
 fn identifier_problem(name: &str) -> Option<&'static str> {
     let mut chars = name.chars();
     match chars.next() {
@@ -131,7 +144,7 @@ fn identifier_problem(name: &str) -> Option<&'static str> {
 pub fn check_names(dir: &Path, queries: &[QuerySource]) -> Result<(), QueriesError> {
     check_module_names(dir)?;
     for query in queries {
-        if let Some(reason) = identifier_problem(&query.name) {
+        if let Some(reason) = function_name_problem(&query.name) {
             return Err(QueriesError::QueryName {
                 file: query.file.clone(),
                 line: query.line,
@@ -276,6 +289,13 @@ mod tests {
             let problem = identifier_problem(name).unwrap_or_default();
             assert!(problem.contains(why), "{name}: {problem}");
         }
+        assert_eq!(
+            function_name_problem("type"),
+            None,
+            "cornucopia writes r#type"
+        );
+        assert!(function_name_problem("self").is_some());
+        assert!(function_name_problem("1abc").is_some());
         let mut sorted = KEYWORDS;
         sorted.sort_unstable();
         assert_eq!(sorted, KEYWORDS, "binary_search needs KEYWORDS sorted");
