@@ -317,3 +317,47 @@ fn config_file_paths_are_relative_to_the_file() {
         text(&out.stderr)
     );
 }
+
+// Issue 9, item 17: check never writes, so its --deny-warnings error does not say "nothing
+// written"; generate's does.
+#[test]
+fn deny_warnings_says_nothing_written_only_for_generate() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("schema")).unwrap();
+    std::fs::create_dir_all(work.path().join("queries")).unwrap();
+    std::fs::write(
+        work.path().join("schema/V1__items.sql"),
+        "CREATE TABLE items (id int PRIMARY KEY, note text);",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("queries/items.sql"),
+        "--! notes\nSELECT id, note FROM items;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("messenger-gen.toml"),
+        "include-queue = false\n",
+    )
+    .unwrap();
+    let check = messenger_gen(
+        work.path(),
+        &["check", "--deny-warnings"],
+        Some(&server_url()),
+    );
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = text(&check.stderr);
+    assert!(
+        stderr.contains("error: 1 warning(s) and --deny-warnings\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nothing written"), "{stderr}");
+    let generate = messenger_gen(
+        work.path(),
+        &["generate", "--deny-warnings"],
+        Some(&server_url()),
+    );
+    assert_eq!(generate.status.code(), Some(2));
+    assert!(text(&generate.stderr).contains("--deny-warnings: nothing written"));
+    assert!(!work.path().join("generated").exists());
+}
