@@ -97,14 +97,15 @@ impl ServerUrl {
 /// Connects to `url`; the connection is driven by a task of the runtime. Failures say why
 /// (refused, no such host, TLS, authentication) and name the URL, password hidden.
 pub async fn connect(url: &ServerUrl) -> Result<Client, DatabaseError> {
-    let (client, connection) =
-        url.config
-            .connect(NoTls)
-            .await
-            .map_err(|err| DatabaseError::Connect {
-                shown: url.shown.clone(),
-                reason: db_error_text(&err),
-            })?;
+    open(url).await.map_err(|err| DatabaseError::Connect {
+        shown: url.shown.clone(),
+        reason: db_error_text(&err),
+    })
+}
+
+/// The one place a session is opened and its connection task spawned.
+async fn open(url: &ServerUrl) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = url.config.connect(NoTls).await?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -131,20 +132,20 @@ pub fn is_failure_code(code: &str) -> bool {
 async fn connect_when_started(url: &ServerUrl) -> Result<Client, DatabaseError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        match url.config.connect(NoTls).await {
-            Ok((client, connection)) => {
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-                return Ok(client);
-            }
+        match open(url).await {
+            Ok(client) => return Ok(client),
             Err(err)
                 if err.code() == Some(&SqlState::CANNOT_CONNECT_NOW)
                     && std::time::Instant::now() < deadline =>
             {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-            Err(_) => return connect(url).await,
+            Err(err) => {
+                return Err(DatabaseError::Connect {
+                    shown: url.shown.clone(),
+                    reason: db_error_text(&err),
+                });
+            }
         }
     }
 }
