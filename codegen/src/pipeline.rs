@@ -125,23 +125,24 @@ async fn generate_in(
 
     let mut files = FileMap::new();
     files.insert(write::MARKER, write::MARKER_TEXT);
-    let client = match &inputs.queries {
+    let (client, crate_check) = match &inputs.queries {
         Some(_) => {
             let settings = config.clone();
-            let (client, crate_files) = tokio::task::spawn_blocking(move || {
-                let files = rust_queries::generate(&client, &settings);
-                (client, files)
+            let (client, generated) = tokio::task::spawn_blocking(move || {
+                let generated = rust_queries::generate(&client, &settings);
+                (client, generated)
             })
             .await
             .map_err(|e| rust_queries::QueriesError::Panicked {
                 message: e.to_string(),
                 location: None,
             })?;
-            files.extend_under(&config.rust.dir, crate_files?);
+            let (crate_files, crate_check) = generated?;
+            files.extend_under(&config.rust.dir, crate_files);
             timings.phase("cornucopia");
-            client
+            (client, Some(crate_check))
         }
-        None => client,
+        None => (client, None),
     };
 
     let (catalog, mut warnings) = introspect::catalog::read(&client).await?;
@@ -164,6 +165,12 @@ async fn generate_in(
         .map_err(Error::Lint)?,
     );
     timings.phase("lint");
+    if let Some(check) = crate_check {
+        tokio::task::spawn_blocking(move || check.wait())
+            .await
+            .map_err(|e| rust_queries::QueriesError::InvalidCrate(e.to_string()))??;
+        timings.phase("checking the query crate");
+    }
     Ok(Generated { files, warnings })
 }
 

@@ -188,11 +188,28 @@ fn check_module_names(dir: &Path) -> Result<(), QueriesError> {
     Ok(())
 }
 
-/// Runs cornucopia's generation and returns the crate's files (paths relative to the crate).
+/// The check of cornucopia's crate by rustfmt, running on its own thread while the pipeline
+/// goes on (it costs a rustfmt process, as long as the rest of a small run); [`CrateCheck::wait`]
+/// for its outcome. The crate's temp directory lives until the check is done.
+pub struct CrateCheck(std::thread::JoinHandle<Result<(), QueriesError>>);
+
+impl CrateCheck {
+    /// The outcome of the check.
+    pub fn wait(self) -> Result<(), QueriesError> {
+        self.0.join().unwrap_or_else(|_| {
+            Err(QueriesError::InvalidCrate(
+                "the thread checking it ended unexpectedly".into(),
+            ))
+        })
+    }
+}
+
+/// Runs cornucopia's generation and returns the crate's files (paths relative to the crate),
+/// and the check of the crate, still running.
 ///
 /// cornucopia is synchronous and drives the client with its own executor, so this must run on
 /// a blocking thread while the client's connection is polled by the async runtime.
-pub fn generate(client: &Client, config: &Config) -> Result<FileMap, QueriesError> {
+pub fn generate(client: &Client, config: &Config) -> Result<(FileMap, CrateCheck), QueriesError> {
     let staging = tempfile::tempdir().map_err(QueriesError::TempDir)?;
     let destination = staging.path().join("crate");
     let settings = cornucopia::config::Config::builder()
@@ -213,11 +230,18 @@ pub fn generate(client: &Client, config: &Config) -> Result<FileMap, QueriesErro
         }
         Err(panic) => return Err(panic),
     }
-    crate::rustfmt::check_crate(&destination.join("src/lib.rs"))
-        .map_err(|e| QueriesError::InvalidCrate(e.to_string()))?;
     let on_disk =
         FileMap::read_dir(&destination).map_err(|e| QueriesError::InvalidCrate(e.to_string()))?;
-    Ok(on_disk.files)
+    let check = std::thread::Builder::new()
+        .name("messenger-gen-crate-check".into())
+        .spawn(move || {
+            let checked = crate::rustfmt::check_crate(&destination.join("src/lib.rs"))
+                .map_err(|e| QueriesError::InvalidCrate(e.to_string()));
+            drop(staging);
+            checked
+        })
+        .map_err(QueriesError::TempDir)?;
+    Ok((on_disk.files, CrateCheck(check)))
 }
 
 /// A panic's message and location.
