@@ -190,17 +190,28 @@ fn check_module_names(dir: &Path) -> Result<(), QueriesError> {
 
 /// The check of cornucopia's crate by rustfmt, running on its own thread while the pipeline
 /// goes on (it costs a rustfmt process, as long as the rest of a small run); [`CrateCheck::wait`]
-/// for its outcome. The crate's temp directory lives until the check is done.
-pub struct CrateCheck(std::thread::JoinHandle<Result<(), QueriesError>>);
+/// for its outcome. The crate's temp directory lives until the check is done; dropping an
+/// unfinished check (the pipeline failed or was interrupted) waits for it, so that directory
+/// is never left behind.
+pub struct CrateCheck(Option<std::thread::JoinHandle<Result<(), QueriesError>>>);
 
 impl CrateCheck {
     /// The outcome of the check.
-    pub fn wait(self) -> Result<(), QueriesError> {
-        self.0.join().unwrap_or_else(|_| {
-            Err(QueriesError::InvalidCrate(
+    pub fn wait(mut self) -> Result<(), QueriesError> {
+        match self.0.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(_)) | None => Err(QueriesError::InvalidCrate(
                 "the thread checking it ended unexpectedly".into(),
-            ))
-        })
+            )),
+        }
+    }
+}
+
+impl Drop for CrateCheck {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -241,7 +252,7 @@ pub fn generate(client: &Client, config: &Config) -> Result<(FileMap, CrateCheck
             checked
         })
         .map_err(QueriesError::TempDir)?;
-    Ok((on_disk.files, CrateCheck(check)))
+    Ok((on_disk.files, CrateCheck(Some(check))))
 }
 
 /// A panic's message and location.

@@ -281,19 +281,16 @@ fn owned(output: &Path, files: &FileMap) -> Result<(), String> {
     if std::fs::symlink_metadata(output.join(MARKER)).is_ok_and(|m| m.is_file()) {
         return Ok(());
     }
-    let on_disk = FileMap::read_dir(output).map_err(|e| e.to_string())?;
-    let foreign: Vec<String> = on_disk
-        .files
-        .iter()
-        .map(|(path, _)| path)
-        .filter(|path| files.get(path).is_none())
-        .chain(on_disk.others.iter().map(|(path, _)| path))
-        .map(|path| path.display().to_string())
-        .collect();
+    let mut foreign = Vec::new();
+    foreign_entries(output, Path::new(""), files, &mut foreign).map_err(|e| e.to_string())?;
     if foreign.is_empty() {
         return Ok(());
     }
-    let shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
+    let shown: Vec<String> = foreign
+        .iter()
+        .take(3)
+        .map(|path| path.display().to_string())
+        .collect();
     Err(format!(
         "it holds files messenger-gen does not write ({}{}) and no {MARKER} marker, so it is \
          not a directory messenger-gen generated; choose another `output`, or remove the \
@@ -301,6 +298,31 @@ fn owned(output: &Path, files: &FileMap) -> Result<(), String> {
         shown.join(", "),
         if foreign.len() > 3 { ", ..." } else { "" }
     ))
+}
+
+/// Collects (up to four) entries below `root/rel` that are not files `files` holds: by name
+/// only, without reading them or following links, and stopping early (an `output` pointing
+/// at a large directory of the user's must not be read whole).
+fn foreign_entries(
+    root: &Path,
+    rel: &Path,
+    files: &FileMap,
+    foreign: &mut Vec<PathBuf>,
+) -> io::Result<()> {
+    for entry in std::fs::read_dir(root.join(rel))? {
+        if foreign.len() > 3 {
+            return Ok(());
+        }
+        let entry = entry?;
+        let path = rel.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            foreign_entries(root, &path, files, foreign)?;
+        } else if !kind.is_file() || files.get(&path).is_none() {
+            foreign.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// Replaces `output` with exactly `files`, all or nothing. The files are written to a sibling

@@ -586,3 +586,46 @@ fn duplicate_and_too_large_versions_are_named() {
         text(&out.stderr)
     );
 }
+
+// Issue 12, item 3: which stage failed decides the exit code, not the wording: the server
+// ending the session in the middle of a migration is a database failure (3), in `migrate up`
+// and in `generate` alike; an SQL error in a migration is an input error (2).
+#[tokio::test]
+async fn a_session_the_server_ends_exits_3_and_an_sql_error_exits_2() {
+    let db = TestDb::new().await;
+    for (sql, code) in [
+        ("SELECT pg_terminate_backend(pg_backend_pid());", 3),
+        ("SELEC 1;", 2),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("schema")).unwrap();
+        std::fs::write(dir.path().join("schema/V1__x.sql"), sql).unwrap();
+        let schema = dir.path().join("schema");
+        let up = messenger_gen(
+            &["migrate", "up", "--schema", schema.to_str().unwrap()],
+            Some(db.url()),
+        );
+        no_panic(&up);
+        assert_eq!(up.status.code(), Some(code), "{sql}: {}", text(&up.stderr));
+
+        std::fs::write(
+            dir.path().join("messenger-gen.toml"),
+            "include-queue = false\n",
+        )
+        .unwrap();
+        let generate = Command::new(env!("CARGO_BIN_EXE_messenger-gen"))
+            .arg("generate")
+            .current_dir(dir.path())
+            .env("DATABASE_URL", messenger_test_support::server_url())
+            .output()
+            .unwrap();
+        no_panic(&generate);
+        assert_eq!(
+            generate.status.code(),
+            Some(code),
+            "{sql}: {}",
+            text(&generate.stderr)
+        );
+        assert!(!dir.path().join("generated").exists());
+    }
+}
