@@ -14,6 +14,14 @@ pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
 /// error can say it).
 pub const MAX_NESTING: usize = 128;
 
+/// The longest JSON value an error message quotes whole; a longer one (a payload of 800 KB that
+/// is not an object) is cut to this many bytes and its size.
+pub const MAX_QUOTED_BYTES: usize = 120;
+
+/// The longest error message; longer ones (a list of thousands of unexpected property names)
+/// are cut.
+pub const MAX_MESSAGE_BYTES: usize = 1000;
+
 /// One transport: the message types it accepts, each with its compiled validator.
 struct TransportValidators {
     types: BTreeMap<String, jsonschema::Validator>,
@@ -144,7 +152,7 @@ impl Validators {
             .map(|e| PayloadError {
                 pointer: e.instance_path().as_str().to_owned(),
                 keyword: e.kind().keyword().to_owned(),
-                message: e.to_string(),
+                message: message(&e),
             })
             .collect();
         Err(MessengerError::Validation {
@@ -171,8 +179,40 @@ impl Validators {
     }
 }
 
-/// Parses a payload, refusing more than `max_bytes` before parsing, invalid UTF-8, invalid
-/// JSON and nesting deeper than [`MAX_NESTING`] with errors that say which.
+/// A validation error's message, with the value it quotes cut to [`MAX_QUOTED_BYTES`] and the
+/// whole to [`MAX_MESSAGE_BYTES`]: errors are printed and logged, payloads can be large.
+fn message(error: &jsonschema::ValidationError<'_>) -> String {
+    let mut text = error.to_string();
+    let quoted = error.instance().to_string();
+    if quoted.len() > MAX_QUOTED_BYTES {
+        let cut = format!(
+            "{}… ({} bytes)",
+            prefix(&quoted, MAX_QUOTED_BYTES),
+            quoted.len()
+        );
+        text = text.replacen(&quoted, &cut, 1);
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        text = format!("{}… (cut)", prefix(&text, MAX_MESSAGE_BYTES));
+    }
+    text
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Parses a payload, refusing more than `max_bytes` before parsing, invalid UTF-8, a byte order
+/// mark, invalid JSON (an escaped lone UTF-16 surrogate included) and nesting deeper than
+/// [`MAX_NESTING`] with errors that say which.
 pub fn parse_payload(bytes: &[u8], max_bytes: usize) -> Result<Value, MessengerError> {
     if bytes.len() > max_bytes {
         return Err(MessengerError::PayloadTooLarge {
@@ -180,14 +220,95 @@ pub fn parse_payload(bytes: &[u8], max_bytes: usize) -> Result<Value, MessengerE
             limit: max_bytes,
         });
     }
+    if bytes.starts_with(BOM) {
+        return Err(MessengerError::InvalidJson {
+            reason: "it starts with a UTF-8 byte order mark (BOM, bytes EF BB BF), which JSON \
+                     does not allow: save it without one"
+                .to_owned(),
+        });
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| MessengerError::InvalidJson {
         reason: format!("not UTF-8: {e}"),
     })?;
     serde_json::from_str(text).map_err(|e| MessengerError::InvalidJson {
-        reason: if e.to_string().contains("recursion limit") {
-            format!("nested deeper than {MAX_NESTING} levels ({e})")
-        } else {
-            e.to_string()
+        reason: {
+            let text = e.to_string();
+            if text.contains("recursion limit") {
+                format!("nested deeper than {MAX_NESTING} levels ({e})")
+            } else if text.contains("surrogate")
+                || (text.contains("hex escape") && has_surrogate_escape(text_of(bytes)))
+            {
+                format!(
+                    "a \\u escape at line {} column {} is half of a UTF-16 surrogate pair \
+                     (\\ud800–\\udfff must come as a high-low pair): a string must be valid \
+                     Unicode ({e})",
+                    e.line(),
+                    e.column()
+                )
+            } else {
+                text
+            }
         },
     })
+}
+
+/// `bytes` as text, for scanning (they were checked to be UTF-8 before parsing).
+fn text_of(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Whether `text` holds a `\uD800`–`\uDFFF` escape (one half of a UTF-16 surrogate pair).
+fn has_surrogate_escape(text: &str) -> bool {
+    text.as_bytes().windows(4).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && w[2].eq_ignore_ascii_case(&b'd')
+            && matches!(w[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unclear_parse_errors_say_what_is_wrong() {
+        let bom = parse_payload(b"\xEF\xBB\xBF{}", 100)
+            .unwrap_err()
+            .to_string();
+        assert!(bom.contains("byte order mark"), "{bom}");
+        let lone = parse_payload(br#"{"a": "\ud800"}"#, 100)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            lone.contains("surrogate pair") && lone.contains("line 1"),
+            "{lone}"
+        );
+        // A proper pair is fine.
+        assert_eq!(
+            parse_payload(br#""\ud83d\ude00""#, 100).unwrap(),
+            Value::String("😀".into())
+        );
+    }
+
+    #[test]
+    fn quoted_values_and_messages_are_capped() {
+        let validators = Validators::from_transport_schemas([(
+            "t".to_owned(),
+            serde_json::json!({
+                "properties": {"headers": {"properties": {"message_type": {"enum": ["m"]}}}},
+                "$defs": {"m": {"type": "object"}},
+            }),
+        )])
+        .unwrap();
+        let big = Value::String("x".repeat(800_000));
+        let Err(MessengerError::Validation { errors, .. }) = validators.validate("t", "m", &big)
+        else {
+            panic!("a string is not an object");
+        };
+        let message = &errors[0].message;
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(message.contains("800002 bytes"), "{message}");
+        assert_eq!(prefix("héllo", 2), "h");
+    }
 }

@@ -2,8 +2,16 @@
 //! constraints, views and row level security. Each test gets its own database.
 
 use messenger_test_support::TestDb;
-use symphony_messenger::migrate::{self, Migrations, ObjectKind};
+use symphony_messenger::migrate::{self, Migrations};
 use tokio_postgres::Client;
+
+/// The queue's tables.
+const TABLES: [&str; 4] = [
+    "messenger_messages",
+    "messenger_failed_messages",
+    "messenger_transports",
+    "messenger_schedules",
+];
 
 async fn migrated() -> (TestDb, Client) {
     let db = TestDb::new().await;
@@ -161,7 +169,7 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
         .await
         .expect("second run succeeds");
     assert_eq!(catalog_fingerprint(&client).await, before);
-    assert!(migrate::verify(&client).await.unwrap().is_complete());
+    assert!(migrate::verify(&mut client).await.unwrap().is_complete());
 }
 
 #[tokio::test]
@@ -171,8 +179,8 @@ async fn up_down_up_leaves_nothing_after_down() {
     let rolled = queue.rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(4));
     assert!(
-        migrate::verify(&client).await.unwrap().missing().len() == 2,
-        "V4's rollback removes its index and function"
+        migrate::verify(&mut client).await.unwrap().is_complete(),
+        "V4's rollback leaves exactly what V1 and V2 build"
     );
     let rolled = queue.rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(2));
@@ -185,9 +193,8 @@ async fn up_down_up_leaves_nothing_after_down() {
         .unwrap()
         .get(0);
     assert_eq!(acknowledged, 0, "V2's rollback left its COMMENTs behind");
-    assert_eq!(
-        migrate::verify(&client).await.unwrap().missing().len(),
-        2,
+    assert!(
+        migrate::verify(&mut client).await.unwrap().is_complete(),
         "V1 survives V2's rollback"
     );
     let rolled = queue.rollback_latest(&mut client).await.unwrap();
@@ -209,47 +216,56 @@ async fn up_down_up_leaves_nothing_after_down() {
     assert_eq!(queue.rollback_latest(&mut client).await.unwrap(), None);
 
     assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 3);
-    assert!(migrate::verify(&client).await.unwrap().is_complete());
+    assert!(migrate::verify(&mut client).await.unwrap().is_complete());
 }
 
 #[tokio::test]
-async fn verify_names_a_dropped_index_and_a_dropped_view() {
-    let (_db, client) = migrated().await;
-    let report = migrate::verify(&client).await.unwrap();
-    assert!(report.is_complete(), "{:?}", report.missing());
-    assert_eq!(report.checks.len(), migrate::expected_objects().len());
+async fn verify_names_every_difference_from_what_the_migrations_build() {
+    let (_db, mut client) = migrated().await;
+    let report = migrate::verify(&mut client).await.unwrap();
+    assert!(report.is_complete(), "{:?}", report.differences);
+    assert_eq!(report.schema, "public");
+    assert!(report.objects > 100, "{} objects", report.objects);
 
     client
         .batch_execute(
-            "DROP INDEX idx_messenger_messages_lock_expiry; DROP VIEW messenger_failed_summary;",
+            "DROP INDEX idx_messenger_messages_lock_expiry;
+             DROP VIEW messenger_failed_summary;
+             ALTER TABLE messenger_schedules DISABLE ROW LEVEL SECURITY;
+             ALTER TABLE messenger_messages ALTER queue_name SET DEFAULT 'other', ALTER last_error SET NOT NULL;
+             ALTER TABLE messenger_transports ADD COLUMN extra int;
+             DROP INDEX uq_messenger_transports_name;
+             CREATE INDEX uq_messenger_transports_name ON messenger_transports (name);",
         )
         .await
         .unwrap();
-    let missing: Vec<(ObjectKind, &str)> = migrate::verify(&client)
-        .await
-        .unwrap()
-        .missing()
-        .into_iter()
-        .map(|o| (o.kind, o.name))
-        .collect();
+    let report = migrate::verify(&mut client).await.unwrap();
+    let shown: Vec<String> = report.differences.iter().map(ToString::to_string).collect();
     assert_eq!(
-        missing,
+        shown,
         [
-            (ObjectKind::Index, "idx_messenger_messages_lock_expiry"),
-            (ObjectKind::View, "messenger_failed_summary")
+            "missing view messenger_failed_summary",
+            "column messenger_messages.last_error: not null true, expected false",
+            "column messenger_messages.queue_name: default 'other'::text, expected 'default'::text",
+            "missing index idx_messenger_messages_lock_expiry on messenger_messages",
+            "table messenger_schedules: row level security false, expected true",
+            "unexpected column messenger_transports.extra",
+            "index uq_messenger_transports_name on messenger_transports: definition \
+             `CREATE INDEX uq_messenger_transports_name ON messenger_transports USING btree (name)`, \
+             expected `CREATE UNIQUE INDEX uq_messenger_transports_name ON messenger_transports \
+             USING btree (name)`",
         ]
     );
-
-    client
-        .batch_execute("ALTER TABLE messenger_schedules DISABLE ROW LEVEL SECURITY")
+    // Nothing of verify's scratch schema is left.
+    let scratch: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'messenger_verify%'",
+            &[],
+        )
         .await
-        .unwrap();
-    let missing = migrate::verify(&client).await.unwrap().missing();
-    assert!(
-        missing
-            .iter()
-            .any(|o| o.kind == ObjectKind::RowLevelSecurity && o.name == "messenger_schedules")
-    );
+        .unwrap()
+        .get(0);
+    assert_eq!(scratch, 0);
 }
 
 async fn insert_error(client: &Client, sql: &str) -> String {
@@ -441,7 +457,7 @@ async fn supabase_anon_and_authenticated_see_and_write_nothing() {
             .batch_execute(&format!("SET ROLE {role}"))
             .await
             .unwrap();
-        for relation in migrate::TABLES.iter().chain(&[
+        for relation in TABLES.iter().chain(&[
             "messenger_queue_depth",
             "messenger_failed_summary",
             "messenger_schedules_summary",
@@ -584,7 +600,7 @@ async fn a_new_queue_migration_upgrades_an_application_database() {
         Some("V1__types")
     );
     assert_eq!(app.rollback_latest(&mut client).await.unwrap(), None);
-    assert!(migrate::verify(&client).await.unwrap().is_complete());
+    assert!(migrate::verify(&mut client).await.unwrap().is_complete());
     let queue_status = queue_n1.status(&mut client).await.unwrap();
     assert_eq!(queue_status.applied.len(), queue_n.ids().len() + 1);
 }

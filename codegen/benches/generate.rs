@@ -67,7 +67,7 @@ fn ours(config: &Config, url: Option<&str>) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let generated = runtime
         .block_on(pipeline::generate(config, url))
-        .unwrap_or_else(|f| panic!("{}", f.message));
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!generated.files.is_empty());
 }
 

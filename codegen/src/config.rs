@@ -1,14 +1,58 @@
 //! `messenger-gen.toml`: where the inputs are, where output goes, and Rust type settings.
 //! Every key is optional; this repository needs no file.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
+use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
-
-use crate::failure::Failure;
 
 /// The configuration file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "messenger-gen.toml";
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(config::unreadable))]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or has an unknown key or a value of the wrong type.
+    #[error("{message}")]
+    #[diagnostic(
+        code(config::invalid),
+        help("every key is optional; see \"Configuration\" in the README")
+    )]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// The file.
+        #[source_code]
+        source_code: NamedSource<String>,
+        /// Where.
+        #[label("here")]
+        span: Option<SourceSpan>,
+    },
+    /// `[rust] dir` would put the query crate outside the output directory.
+    #[error("{}: [rust] dir = {:?} {reason}", file.display(), dir.display())]
+    #[diagnostic(code(config::rust_dir))]
+    RustDir {
+        /// The configuration file.
+        file: PathBuf,
+        /// The value.
+        dir: PathBuf,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `[rust.types]` is not what cornucopia accepts.
+    #[error("[rust.types]: {0}")]
+    #[diagnostic(code(config::rust_types))]
+    RustTypes(String),
+}
 
 /// Resolved configuration; relative paths are relative to the config file's directory
 /// (or the working directory when there is no file).
@@ -69,16 +113,42 @@ impl Default for RustConfig {
 
 impl Config {
     /// Loads `file`, or `messenger-gen.toml` in the working directory if present, or defaults.
-    pub fn load(file: Option<&Path>) -> Result<Config, Failure> {
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let path = match file {
             Some(path) => path.to_path_buf(),
             None if Path::new(DEFAULT_FILE).is_file() => PathBuf::from(DEFAULT_FILE),
             None => return Ok(Config::default()),
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
-        let mut config: Config = toml::from_str(&text)
-            .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            message: e.message().trim_end().to_owned(),
+            span: e.span().map(SourceSpan::from),
+            source_code: NamedSource::new(path.display().to_string(), text.clone()),
+        })?;
+        // The query crate is written under the output directory and nowhere else.
+        let refused = |reason| ConfigError::RustDir {
+            file: path.clone(),
+            dir: config.rust.dir.clone(),
+            reason,
+        };
+        if config.rust.dir.as_os_str().is_empty() {
+            return Err(refused(
+                "is empty; name a directory under the output directory",
+            ));
+        }
+        if !config
+            .rust
+            .dir
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(refused(
+                "leaves the output directory; it must be a relative path without `..`",
+            ));
+        }
         config.file = Some(path.clone());
         let base = path.parent().unwrap_or(Path::new(""));
         for dir in [&mut config.schema, &mut config.queries, &mut config.output] {
@@ -89,19 +159,14 @@ impl Config {
         Ok(config)
     }
 
-    /// The directory of the generated Rust crate.
-    pub fn rust_dir(&self) -> PathBuf {
-        self.output.join(&self.rust.dir)
-    }
-
     /// cornucopia's `Types` from `[rust.types]`.
-    pub fn cornucopia_types(&self) -> Result<cornucopia::config::Types, Failure> {
+    pub fn cornucopia_types(&self) -> Result<cornucopia::config::Types, ConfigError> {
         match &self.rust.types {
             None => Ok(cornucopia::config::Types::default()),
             Some(table) => table
                 .clone()
                 .try_into()
-                .map_err(|e| Failure::input(format!("[rust.types]: {e}"))),
+                .map_err(|e: toml::de::Error| ConfigError::RustTypes(e.to_string())),
         }
     }
 }

@@ -1,4 +1,10 @@
 //! `messenger-gen`: the CLI and generator library of Symphony Messenger.
+//!
+//! The pipeline (`pipeline.rs`): load the inputs → a scratch database (`database/`) → apply the
+//! migrations → cornucopia's query crate (`rust_queries.rs`) → the catalog into the IR
+//! (`introspect/`, the IR crate `messenger-ir`) → the emitters (`emit/`, rendering what
+//! `contract/` folds) → rustfmt → lints → `write.rs`. Each stage has its
+//! own error type; `error.rs` maps them to exit codes in one place.
 
 mod checks;
 pub mod cli;
@@ -6,29 +12,33 @@ pub mod cli_ops;
 mod commands;
 pub mod config;
 mod contract;
-pub mod database;
-pub mod db;
-pub mod diagnostics;
+mod database;
 mod emit;
-pub mod exit_codes;
-pub mod failure;
+mod error;
+mod exit_codes;
 mod introspect;
 mod lint;
 pub mod load;
+mod output;
+mod owner;
 pub mod pipeline;
-pub mod rust_queries;
+mod rust_queries;
 mod rustfmt;
-pub mod warnings;
-pub mod write;
+mod signals;
+mod sys;
+mod warnings;
+mod write;
 
 use cli::{Cli, Command};
+
+pub use error::Error;
 
 /// Runs a parsed command line and returns the process exit code; errors go to stderr.
 pub fn run(cli: Cli) -> u8 {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            output::stderr(&format!("error: cannot start the async runtime: {err}\n"));
             return exit_codes::INPUT;
         }
     };
@@ -45,9 +55,11 @@ pub fn run(cli: Cli) -> u8 {
     });
     match result {
         Ok(code) => code,
-        Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            failure.exit_code
+        Err(error) => {
+            if let Some(text) = error.render() {
+                output::stderr(&text);
+            }
+            error.exit_code()
         }
     }
 }

@@ -5,16 +5,16 @@ use symphony_messenger::migrate::Migrations;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::database::ScratchDatabase;
-use crate::failure::Failure;
+use crate::database::{ScratchDatabase, ServerUrl};
+use crate::error::{Error, MigrationError};
 use crate::lint;
 use crate::load;
 use crate::rust_queries;
 use crate::rustfmt;
+use crate::signals::Signals;
 use crate::warnings::Warning;
-use crate::write::FileMap;
-use crate::{db, exit_codes};
-use crate::{diagnostics, emit, introspect};
+use crate::write::{self, FileMap};
+use crate::{emit, introspect};
 
 /// Everything `generate` would write, and the warnings found on the way.
 #[derive(Debug)]
@@ -25,42 +25,77 @@ pub struct Generated {
     pub warnings: Vec<Warning>,
 }
 
-/// Runs the whole pipeline against a scratch database (on `database_url`, or on a throw-away
-/// cluster when `None`), which is removed afterwards, also on error and on Ctrl-C.
-pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Generated, Failure> {
-    // Installed before anything is created, so Ctrl-C during start-up is also caught (and
-    // handled below, once there is something to clean up) instead of killing the process.
-    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| Failure::input(format!("cannot handle Ctrl-C: {e}")))?;
-    let migrations =
-        Migrations::from_dir(&config.schema).map_err(|e| Failure::input(e.to_string()))?;
+/// The inputs, read and checked before any database work.
+struct Inputs {
+    migrations: Migrations,
+    queries: Option<Vec<load::queries::QuerySource>>,
+}
+
+fn load_inputs(config: &Config) -> Result<Inputs, Error> {
+    let migrations = Migrations::from_dir(&config.schema)
+        .map_err(|e| MigrationError::new(e, Some(&config.schema), None))?;
     if migrations.ids().is_empty() {
-        return Err(Failure::input(format!(
+        return Err(Error::Usage(format!(
             "no migrations (V{{n}}__{{name}}.sql) in {}",
             config.schema.display()
         )));
     }
     // `queries/` is optional: without it there is no query crate.
     let queries = if config.queries.exists() {
-        Some(load::queries::read_dir(&config.queries).map_err(|e| {
-            Failure::input(format!(
-                "cannot read queries in {}: {e}",
-                config.queries.display()
-            ))
-        })?)
+        let queries = load::queries::read_dir(&config.queries).map_err(|source| {
+            rust_queries::QueriesError::Read {
+                path: config.queries.clone(),
+                source,
+            }
+        })?;
+        rust_queries::check_names(&config.queries, &queries)?;
+        Some(queries)
     } else {
         None
     };
+    Ok(Inputs {
+        migrations,
+        queries,
+    })
+}
+
+/// Runs the whole pipeline against a scratch database (on `server`, or on a throw-away
+/// cluster when `None`), which is removed afterwards, also on error and when SIGINT, SIGTERM
+/// or SIGHUP arrives (the command then exits with 128 + the signal's number).
+pub async fn generate(config: &Config, server: Option<&str>) -> Result<Generated, Error> {
+    // Installed before anything is created, so a signal during start-up is also caught (and
+    // handled below, once there is something to clean up) instead of killing the process.
+    let mut signals =
+        Signals::install().map_err(|e| Error::Usage(format!("cannot handle signals: {e}")))?;
+    let server = server.map(ServerUrl::parse).transpose()?;
+    let inputs = load_inputs(config)?;
     let mut timings = Timings::from_env();
-    let scratch = ScratchDatabase::create(database_url).await?;
-    timings.phase("scratch database");
-    let result = tokio::select! {
-        result = generate_in(&scratch, config, &migrations, queries.as_deref()) => result,
-        _ = interrupt.recv() => Err(Failure::new(
-            exit_codes::INTERRUPTED,
-            "interrupted; the scratch database was removed",
-        )),
+    let scratch = ScratchDatabase::create(server.as_ref()).await;
+    // Ctrl-C reaches the whole process group: initdb or the server may have failed because
+    // of it, or started just before it arrived.
+    let caught = if scratch.is_err() {
+        signals.arrived().await
+    } else {
+        signals.pending()
     };
+    if let Some(caught) = caught {
+        if let Ok(scratch) = scratch {
+            scratch.remove().await;
+        }
+        return Err(Error::Signal(caught));
+    }
+    let scratch = scratch?;
+    timings.phase("scratch database");
+    let mut result = tokio::select! {
+        result = generate_in(&scratch, config, &inputs) => result,
+        caught = signals.recv() => Err(Error::Signal(caught)),
+    };
+    if result.is_err()
+        && !matches!(result, Err(Error::Signal(_)))
+        && let Some(caught) = signals.arrived().await
+    {
+        result = Err(Error::Signal(caught));
+    }
     let mut timings = Timings::from_env();
     scratch.remove().await;
     timings.phase("removing the scratch database");
@@ -70,86 +105,96 @@ pub async fn generate(config: &Config, database_url: Option<&str>) -> Result<Gen
 async fn generate_in(
     scratch: &ScratchDatabase,
     config: &Config,
-    migrations: &Migrations,
-    queries: Option<&[load::queries::QuerySource]>,
-) -> Result<Generated, Failure> {
+    inputs: &Inputs,
+) -> Result<Generated, Error> {
     let mut timings = Timings::from_env();
     let mut client = scratch.connect().await?;
     if config.include_queue {
         // The queue's own schema first, as `migrate up` does: the application builds on it.
-        Migrations::queue()
+        let queue = Migrations::queue();
+        queue
             .apply(&mut client)
             .await
-            .map_err(|e| Failure::input(format!("the queue's migrations: {e}")))?;
+            .map_err(|e| MigrationError::new(e, None, Some(&queue)))?;
     }
-    migrations
+    inputs
+        .migrations
         .apply(&mut client)
         .await
-        .map_err(|e| diagnostics::migration_failure(e, &config.schema, migrations))?;
+        .map_err(|e| MigrationError::new(e, Some(&config.schema), Some(&inputs.migrations)))?;
     timings.phase("migrations");
 
     let mut files = FileMap::new();
-    let client = match queries {
+    files.insert(write::MARKER, write::MARKER_TEXT)?;
+    let (client, crate_check) = match &inputs.queries {
         Some(_) => {
             let settings = config.clone();
-            let (client, crate_files) = tokio::task::spawn_blocking(move || {
-                let files = rust_queries::generate(&client, &settings);
-                (client, files)
+            let (client, generated) = tokio::task::spawn_blocking(move || {
+                let generated = rust_queries::generate(&client, &settings);
+                (client, generated)
             })
             .await
-            .map_err(|e| Failure::input(format!("query generation panicked: {e}")))?;
-            files
-                .extend_under(&config.rust.dir, crate_files?)
-                .map_err(|e| Failure::input(e.to_string()))?;
+            .map_err(|e| rust_queries::QueriesError::Panicked {
+                message: e.to_string(),
+                location: None,
+            })?;
+            let (crate_files, crate_check) = generated?;
+            files.extend_under(&config.rust.dir, crate_files)?;
             timings.phase("cornucopia");
-            client
+            (client, Some(crate_check))
         }
-        None => client,
+        None => (client, None),
     };
 
-    let (catalog, mut warnings) = introspect::catalog::read(&client)
-        .await
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let (catalog, mut warnings) = introspect::catalog::read(&client).await?;
     timings.phase("introspection");
     let sources = sources(config)?;
-    let mut emitted =
-        emit::emit_all(&catalog, &sources).map_err(|e| Failure::input(e.to_string()))?;
+    let mut emitted = emit::emit_all(&catalog, &sources)?;
     timings.phase("emitters");
     check_transport_schemas(&emitted)?;
-    emitted
-        .format_rust(rustfmt::format)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    emitted.format_rust(rustfmt::format)?;
     timings.phase("rustfmt");
-    files
-        .extend_under(std::path::Path::new(""), emitted)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    files.extend_under(Path::new(""), emitted)?;
 
     warnings.extend(
         lint::nullable_columns(
             &client,
-            queries.unwrap_or_default(),
-            std::path::Path::new(""),
+            inputs.queries.as_deref().unwrap_or_default(),
+            Path::new(""),
         )
         .await
-        .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?,
+        .map_err(Error::Lint)?,
     );
     timings.phase("lint");
+    if let Some(check) = crate_check {
+        tokio::task::spawn_blocking(move || check.wait())
+            .await
+            .map_err(|e| rust_queries::QueriesError::InvalidCrate(e.to_string()))??;
+        timings.phase("checking the query crate");
+    }
     Ok(Generated { files, warnings })
 }
 
 /// The migration files the generated Rust module embeds, and where they are seen from it.
-fn sources(config: &Config) -> Result<emit::Sources, Failure> {
-    let stems = |dir: &Path| -> Result<Vec<String>, Failure> {
+fn sources(config: &Config) -> Result<emit::Sources, Error> {
+    let stems = |dir: &Path| -> Result<Vec<String>, Error> {
         if !dir.is_dir() {
             return Ok(Vec::new());
         }
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| Failure::input(format!("cannot read {}: {e}", dir.display())))?;
+        let unreadable = |source| {
+            MigrationError::new(
+                symphony_messenger::migrate::MigrateError::Io {
+                    path: dir.to_owned(),
+                    source,
+                },
+                Some(dir),
+                None,
+            )
+        };
+        let entries = std::fs::read_dir(dir).map_err(unreadable)?;
         let mut found = Vec::new();
         for entry in entries {
-            let path = entry
-                .map_err(|e| Failure::input(format!("cannot read {}: {e}", dir.display())))?
-                .path();
+            let path = entry.map_err(unreadable)?.path();
             if path.is_file()
                 && path.extension().is_some_and(|ext| ext == "sql")
                 && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
@@ -206,25 +251,21 @@ pub fn relative_path(from: &Path, to: &Path) -> String {
 
 /// The generated module panics if a transport schema does not compile; compiling them here,
 /// before anything is written, makes sure it cannot.
-fn check_transport_schemas(files: &FileMap) -> Result<(), Failure> {
+fn check_transport_schemas(files: &FileMap) -> Result<(), Error> {
     let mut schemas = Vec::new();
     for (path, bytes) in files.iter() {
         if let Ok(rest) = path.strip_prefix("jsonschema/transports")
             && let Some(name) = rest.to_str().and_then(|n| n.strip_suffix(".schema.json"))
         {
             let schema = serde_json::from_slice(bytes).map_err(|e| {
-                Failure::input(format!("generated {} is not JSON: {e}", path.display()))
+                Error::TransportSchema(format!("{} is not JSON: {e}", path.display()))
             })?;
             schemas.push((name.to_owned(), schema));
         }
     }
     symphony_messenger::Registry::from_transport_schemas(schemas)
         .map(drop)
-        .map_err(|e| {
-            Failure::input(format!(
-                "a generated transport schema does not compile: {e}"
-            ))
-        })
+        .map_err(|e| Error::TransportSchema(e.to_string()))
 }
 
 /// Phase durations on stderr when `MESSENGER_GEN_TIMINGS` is set (for finding slow inputs).
@@ -241,10 +282,10 @@ impl Timings {
 
     fn phase(&mut self, name: &str) {
         if let Some(last) = self.last {
-            eprintln!(
-                "timing: {name}: {:.1} ms",
+            crate::output::stderr(&format!(
+                "timing: {name}: {:.1} ms\n",
                 last.elapsed().as_secs_f64() * 1e3
-            );
+            ));
             self.last = Some(std::time::Instant::now());
         }
     }

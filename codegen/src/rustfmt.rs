@@ -47,7 +47,11 @@ pub fn format(path: &str, source: &str) -> Result<String, FormatError> {
         .map_err(FormatError::Missing)?;
     // Written from another thread: rustfmt may fill its stdout pipe before it has read all of
     // its input.
-    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let Some(mut stdin) = child.stdin.take() else {
+        return Err(FormatError::Missing(std::io::Error::other(
+            "rustfmt has no stdin",
+        )));
+    };
     let input = source.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().map_err(FormatError::Missing)?;
@@ -61,6 +65,30 @@ pub fn format(path: &str, source: &str) -> Result<String, FormatError> {
     String::from_utf8(output.stdout).map_err(|e| FormatError::Refused {
         path: path.to_owned(),
         stderr: e.to_string(),
+    })
+}
+
+/// Checks a crate the way rustc would first see it: rustfmt parses `lib_rs` and every module
+/// it declares, and fails when one does not parse or a `mod` has no file. (cornucopia formats
+/// its crate with rustfmt too, but ignores the outcome.) A difference in formatting alone is
+/// not an error here.
+pub fn check_crate(lib_rs: &std::path::Path) -> Result<(), FormatError> {
+    let output = Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
+        .args(["--edition", "2024", "--check"])
+        .arg(lib_rs)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(FormatError::Missing)?;
+    // Exit 1 with nothing on stderr is only a formatting difference (printed on stdout).
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    if output.status.success() || (output.status.code() == Some(1) && stderr.is_empty()) {
+        return Ok(());
+    }
+    Err(FormatError::Refused {
+        path: lib_rs.display().to_string(),
+        stderr,
     })
 }
 

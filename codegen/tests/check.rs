@@ -3,35 +3,14 @@
 //! throw-away cluster and Ctrl-C clean-up.
 
 mod common;
-use common::{copy_dir, text};
+use common::{project_copy, repo_root, snapshot, text};
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use messenger_test_support::server_url;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// A temp copy of the repository's inputs and committed output.
-fn project_copy() -> tempfile::TempDir {
-    let work = tempfile::tempdir().unwrap();
-    for dir in ["schema", "queries", "generated"] {
-        copy_dir(&repo_root().join(dir), &work.path().join(dir));
-    }
-    std::fs::copy(
-        repo_root().join("messenger-gen.toml"),
-        work.path().join("messenger-gen.toml"),
-    )
-    .unwrap();
-    work
-}
 
 fn messenger_gen(dir: &Path, args: &[&str], url: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_messenger-gen"));
@@ -43,27 +22,6 @@ fn messenger_gen(dir: &Path, args: &[&str], url: Option<&str>) -> Output {
         cmd.env("DATABASE_URL", url);
     }
     cmd.output().unwrap()
-}
-
-/// Every file below `dir` with its bytes, sorted by path.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push((
-                    path.strip_prefix(root).unwrap().into(),
-                    std::fs::read(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 #[test]
@@ -358,4 +316,48 @@ fn config_file_paths_are_relative_to_the_file() {
         "{}",
         text(&out.stderr)
     );
+}
+
+// Issue 9, item 17: check never writes, so its --deny-warnings error does not say "nothing
+// written"; generate's does.
+#[test]
+fn deny_warnings_says_nothing_written_only_for_generate() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join("schema")).unwrap();
+    std::fs::create_dir_all(work.path().join("queries")).unwrap();
+    std::fs::write(
+        work.path().join("schema/V1__items.sql"),
+        "CREATE TABLE items (id int PRIMARY KEY, note text);",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("queries/items.sql"),
+        "--! notes\nSELECT id, note FROM items;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("messenger-gen.toml"),
+        "include-queue = false\n",
+    )
+    .unwrap();
+    let check = messenger_gen(
+        work.path(),
+        &["check", "--deny-warnings"],
+        Some(&server_url()),
+    );
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = text(&check.stderr);
+    assert!(
+        stderr.contains("error: 1 warning(s) and --deny-warnings\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nothing written"), "{stderr}");
+    let generate = messenger_gen(
+        work.path(),
+        &["generate", "--deny-warnings"],
+        Some(&server_url()),
+    );
+    assert_eq!(generate.status.code(), Some(2));
+    assert!(text(&generate.stderr).contains("--deny-warnings: nothing written"));
+    assert!(!work.path().join("generated").exists());
 }

@@ -1,5 +1,7 @@
-//! Reading a refinery history table defensively: every column as text, each row checked the way
-//! refinery would parse it, so a damaged row is an error naming it instead of a panic.
+//! Reading a refinery history table defensively: the column types checked, every value read as
+//! text, each row checked the way refinery parses it (its `tokio-postgres` driver `unwrap`s the
+//! time with the `time` crate's RFC 3339 parser and `expect`s a `u64` checksum), so a damaged
+//! table is an error naming the row or column instead of a panic in refinery or here.
 
 use tokio_postgres::Client;
 
@@ -27,6 +29,51 @@ pub async fn read(client: &Client, table: &str) -> Result<Vec<HistoryRow>, Migra
     if !exists {
         return Ok(Vec::new());
     }
+    let damaged = |row: String, problem: String| MigrateError::DamagedHistory {
+        table: table.to_owned(),
+        row,
+        problem,
+    };
+    // refinery reads `version` as an int4 and the other columns as text: another type makes
+    // it panic before it reads a single value.
+    let columns = client
+        .query(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod),
+                    a.atttypid = 'int4'::regtype,
+                    a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype)
+               FROM pg_attribute a
+              WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&table],
+        )
+        .await?;
+    for (column, wants_int4) in [
+        ("version", true),
+        ("name", false),
+        ("applied_on", false),
+        ("checksum", false),
+    ] {
+        let found = columns
+            .iter()
+            .find(|row| row.try_get::<_, String>(0).is_ok_and(|n| n == column));
+        let Some(found) = found else {
+            return Err(damaged(format!("column {column}"), "it is missing".into()));
+        };
+        let (type_name, is_int4, is_text): (String, bool, bool) =
+            (found.try_get(1)?, found.try_get(2)?, found.try_get(3)?);
+        if (wants_int4 && !is_int4) || (!wants_int4 && !is_text) {
+            return Err(damaged(
+                format!("column {column}"),
+                format!(
+                    "it has type {type_name}; refinery reads {}",
+                    if wants_int4 {
+                        "integer (int4)"
+                    } else {
+                        "varchar"
+                    }
+                ),
+            ));
+        }
+    }
     // Text casts: a column of an unexpected type is reported like a bad value, not a panic.
     let rows = client
         .query(
@@ -37,11 +84,6 @@ pub async fn read(client: &Client, table: &str) -> Result<Vec<HistoryRow>, Migra
             &[],
         )
         .await?;
-    let damaged = |row: String, problem: String| MigrateError::DamagedHistory {
-        table: table.to_owned(),
-        row,
-        problem,
-    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let version_text: Option<String> = row.try_get(0)?;
@@ -57,7 +99,8 @@ pub async fn read(client: &Client, table: &str) -> Result<Vec<HistoryRow>, Migra
         let applied_on: Option<String> = row.try_get(2)?;
         let applied_on =
             applied_on.ok_or_else(|| damaged(at.clone(), "its applied_on is NULL".into()))?;
-        if chrono::DateTime::parse_from_rfc3339(&applied_on).is_err() {
+        let rfc3339 = time::format_description::well_known::Rfc3339;
+        if time::OffsetDateTime::parse(&applied_on, &rfc3339).is_err() {
             return Err(damaged(
                 at,
                 format!("its applied_on `{applied_on}` is not an RFC 3339 time"),

@@ -26,9 +26,7 @@ use refinery::{Migration, Runner};
 use tokio_postgres::Client;
 
 pub use history::HistoryRow;
-pub use verify::{
-    ExpectedObject, ObjectCheck, ObjectKind, TABLES, VerifyReport, expected_objects, verify,
-};
+pub use verify::{Difference, Object, ObjectKind, VerifyReport, verify};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_migrations.rs"));
@@ -69,6 +67,8 @@ pub enum MigrateError {
         position: Option<u32>,
         /// PostgreSQL's hint, if any.
         hint: Option<String>,
+        /// The SQLSTATE (`42P01`), which says whether the SQL or the database failed.
+        code: String,
     },
     /// A migration directory could not be read.
     #[error("cannot read {}: {source}", path.display())]
@@ -112,6 +112,9 @@ pub enum MigrateError {
         /// Its name.
         name: String,
     },
+    /// `verify` could not build the expected schema.
+    #[error("verify: {0}")]
+    Verify(String),
     /// A row of a history table cannot be read (edited by hand, or written by another tool).
     #[error(
         "the migration history table {table} is damaged: {row}: {problem}; repair or delete \
@@ -125,6 +128,22 @@ pub enum MigrateError {
         /// What is wrong with it.
         problem: String,
     },
+}
+
+impl MigrateError {
+    /// The PostgreSQL client error behind this error, when there is one: a statement of the
+    /// migration machinery (history, lock) failed, or the connection did. (An SQL error in a
+    /// migration is [`MigrateError::Sql`], with its SQLSTATE.)
+    pub fn postgres_error(&self) -> Option<&tokio_postgres::Error> {
+        match self {
+            MigrateError::Database(e) => Some(e),
+            MigrateError::Refinery(e) => match e.kind() {
+                refinery::error::Kind::Connection(_, source) => source.downcast_ref(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// One migration known to a [`Migrations`] set.
@@ -399,6 +418,7 @@ impl Migrations {
                             _ => None,
                         },
                         hint: db.hint().map(str::to_owned),
+                        code: db.code().code().to_owned(),
                     },
                     None => MigrateError::Database(e),
                 })?;
@@ -497,6 +517,7 @@ fn sql_error(err: refinery::Error) -> MigrateError {
                 _ => None,
             },
             hint: db.hint().map(str::to_owned),
+            code: db.code().code().to_owned(),
         };
     }
     MigrateError::Refinery(err)

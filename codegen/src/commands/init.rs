@@ -6,8 +6,9 @@ use std::path::Path;
 
 use crate::cli::InitArgs;
 use crate::config::DEFAULT_FILE;
+use crate::error::Error;
 use crate::exit_codes;
-use crate::failure::Failure;
+use crate::output::say;
 
 const CONFIG: &str = "\
 # messenger-gen configuration. Every key is optional; paths are relative to this file.
@@ -54,7 +55,7 @@ DROP SCHEMA IF EXISTS messenger_payloads;
 ";
 
 /// Writes the scaffold; refuses (exit 2, nothing written) when any of its files exists.
-pub fn run(args: InitArgs) -> Result<u8, Failure> {
+pub fn run(args: InitArgs) -> Result<u8, Error> {
     let dir = &args.dir;
     let files = [
         (DEFAULT_FILE.to_owned(), CONFIG),
@@ -68,13 +69,13 @@ pub fn run(args: InitArgs) -> Result<u8, Failure> {
         .map(|path| path.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return Err(Failure::input(format!(
+        return Err(Error::usage(format!(
             "{} already exist(s); init writes nothing over existing files",
             existing.join(", ")
         )));
     }
     if dir.join("schema").is_dir() && has_migrations(&dir.join("schema")) {
-        return Err(Failure::input(format!(
+        return Err(Error::usage(format!(
             "{} already holds migrations; add one with `messenger-gen migrate new <name>`",
             dir.join("schema").display()
         )));
@@ -83,14 +84,14 @@ pub fn run(args: InitArgs) -> Result<u8, Failure> {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| Failure::input(format!("cannot create {}: {e}", parent.display())))?;
+                .map_err(|e| Error::usage(format!("cannot create {}: {e}", parent.display())))?;
         }
         std::fs::write(&path, text)
-            .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))?;
-        println!("created {}", path.display());
+            .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
+        say!("created {}", path.display());
     }
     let config = dir.join(DEFAULT_FILE);
-    println!(
+    say!(
         "\nNext:\n\
          \x20 messenger-gen generate --config {config}\n\
          \x20     # writes generated/: JSON Schemas, TypeScript, Zod, rust/messages.rs\n\

@@ -8,10 +8,10 @@ use symphony_messenger::migrate::{self, MigrateError, MigrationStatus, Migration
 
 use crate::cli::{MigrateAction, MigrateArgs};
 use crate::config::Config;
-use crate::db;
-use crate::diagnostics;
+use crate::database::{self, ServerUrl};
+use crate::error::{Error, MigrationError};
 use crate::exit_codes;
-use crate::failure::Failure;
+use crate::output;
 
 /// The application's migrations and where they come from, or `None` without any.
 struct Application {
@@ -26,7 +26,7 @@ struct Plan {
     application: Option<Application>,
 }
 
-fn plan(args: &MigrateArgs) -> Result<Plan, Failure> {
+fn plan(args: &MigrateArgs) -> Result<Plan, Error> {
     let config = Config::load(args.config.as_deref())?;
     let dir = match (&args.schema, &config.file) {
         (Some(dir), _) => Some(dir.clone()),
@@ -40,8 +40,8 @@ fn plan(args: &MigrateArgs) -> Result<Plan, Failure> {
     };
     let application = match dir {
         Some(dir) => {
-            let migrations = Migrations::from_dir(&dir)
-                .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+            let migrations =
+                Migrations::from_dir(&dir).map_err(|e| MigrationError::new(e, Some(&dir), None))?;
             Some(Application { dir, migrations })
         }
         None => None,
@@ -53,131 +53,179 @@ fn plan(args: &MigrateArgs) -> Result<Plan, Failure> {
 }
 
 /// Runs one migrate action and returns the exit code.
-pub async fn run(args: MigrateArgs) -> Result<u8, Failure> {
+pub async fn run(args: MigrateArgs) -> Result<u8, Error> {
     if let MigrateAction::New { name } = &args.action {
         return new_migration(&args, name);
     }
     let plan = plan(&args)?;
     let url = args.database_url.as_deref().ok_or_else(|| {
-        Failure::input("no database given: pass --database-url URL or set DATABASE_URL")
+        Error::Usage("no database given: pass --database-url URL or set DATABASE_URL".into())
     })?;
-    let mut client = db::connect(url).await?;
-    let failed = |e: MigrateError| match &e {
-        MigrateError::Database(db_err) if db_err.as_db_error().is_none() => Failure::new(
-            exit_codes::DATABASE_UNREACHABLE,
-            format!("lost the connection to {}: {e}", db::redact(url)),
-        ),
-        _ => Failure::input(e.to_string()),
-    };
+    let url = ServerUrl::parse(url)?;
+    let mut client = database::connect(&url).await?;
+    let queue_failed = |e: MigrateError| MigrationError::new(e, None, plan.queue.as_ref());
+    fn app_failed(app: &Application) -> impl Fn(MigrateError) -> MigrationError + '_ {
+        move |e| MigrationError::new(e, Some(&app.dir), Some(&app.migrations))
+    }
     match &args.action {
         MigrateAction::Up => {
             let mut any = false;
             if let Some(queue) = &plan.queue {
-                let applied = queue.apply(&mut client).await.map_err(failed)?;
-                for id in applied {
-                    println!("applied {id} (queue)");
+                let applied = queue.apply(&mut client).await.map_err(queue_failed)?;
+                for id in &applied {
+                    output::line(&format!("applied {id} (queue)"))?;
                     any = true;
+                }
+                // The migrations create what is missing (`IF NOT EXISTS`): a table that was
+                // there before, made by hand, stays as it was. Say so now, not at run time.
+                if !applied.is_empty() {
+                    let report = migrate::verify(&mut client)
+                        .await
+                        .map_err(|e| MigrationError::new(e, None, None))?;
+                    if !report.is_complete() {
+                        output::line(&format!(
+                            "the queue's schema in `{}` is not what its migrations build \
+                             (objects that existed before were kept):",
+                            report.schema
+                        ))?;
+                        for difference in &report.differences {
+                            output::line(&format!("  {difference}"))?;
+                        }
+                        return Ok(exit_codes::DIFFERENCE);
+                    }
                 }
             }
             if let Some(app) = &plan.application {
-                let applied =
-                    app.migrations.apply(&mut client).await.map_err(|e| {
-                        diagnostics::migration_failure(e, &app.dir, &app.migrations)
-                    })?;
+                let applied = app
+                    .migrations
+                    .apply(&mut client)
+                    .await
+                    .map_err(app_failed(app))?;
                 for id in applied {
-                    println!("applied {id}");
+                    output::line(&format!("applied {id}"))?;
                     any = true;
                 }
             }
             if !any {
-                println!("nothing to apply: the database is up to date");
+                output::line("nothing to apply: the database is up to date")?;
             }
         }
         MigrateAction::Down { queue } => {
-            let (set, label) = if *queue {
+            let (set, app, label) = if *queue {
                 let Some(queue) = &plan.queue else {
-                    return Err(Failure::input(
-                        "--queue: this configuration has include-queue = false",
+                    return Err(Error::Usage(
+                        "--queue: this configuration has include-queue = false".into(),
                     ));
                 };
                 if let Some(app) = &plan.application {
-                    let status = app.migrations.status(&mut client).await.map_err(failed)?;
+                    let status = app
+                        .migrations
+                        .status(&mut client)
+                        .await
+                        .map_err(app_failed(app))?;
                     if let Some(last) = status.applied.last() {
-                        return Err(Failure::input(format!(
+                        return Err(Error::Usage(format!(
                             "the application's migrations are applied (newest: {last}); roll \
                              them back first, the queue's schema is what they build on"
                         )));
                     }
                 }
-                (queue, " (queue)")
+                (queue, None, " (queue)")
             } else {
                 let Some(app) = &plan.application else {
-                    return Err(Failure::input(
+                    return Err(Error::Usage(
                         "no application migrations (no messenger-gen.toml, no --schema DIR); \
-                         to roll back the queue's own schema, pass --queue",
+                         to roll back the queue's own schema, pass --queue"
+                            .into(),
                     ));
                 };
-                (&app.migrations, "")
+                (&app.migrations, Some(app), "")
             };
-            match set.rollback_latest(&mut client).await.map_err(failed)? {
-                Some(id) => println!("rolled back {id}{label}"),
-                None => println!("nothing to roll back: no migration is applied"),
+            let rolled_back = set
+                .rollback_latest(&mut client)
+                .await
+                .map_err(|e| match app {
+                    Some(app) => app_failed(app)(e),
+                    None => queue_failed(e),
+                })?;
+            match rolled_back {
+                Some(id) => output::line(&format!("rolled back {id}{label}"))?,
+                None => output::line("nothing to roll back: no migration is applied")?,
             }
         }
         MigrateAction::Status => {
             if let Some(queue) = &plan.queue {
-                let status = queue.status(&mut client).await.map_err(failed)?;
-                print_status("queue", &status);
+                let status = queue.status(&mut client).await.map_err(queue_failed)?;
+                print_status("queue", &status)?;
             }
             if let Some(app) = &plan.application {
-                let status = app.migrations.status(&mut client).await.map_err(failed)?;
-                print_status("application", &status);
+                let status = app
+                    .migrations
+                    .status(&mut client)
+                    .await
+                    .map_err(app_failed(app))?;
+                print_status("application", &status)?;
             }
         }
         MigrateAction::Verify => {
-            let report = migrate::verify(&client)
+            let report = migrate::verify(&mut client)
                 .await
-                .map_err(|e| Failure::input(format!("verification query failed: {e}")))?;
+                .map_err(|e| MigrationError::new(e, None, None))?;
+            for id in &report.pending {
+                output::line(&format!(
+                    "note: {id} (queue) is not applied; run `messenger-gen migrate up`"
+                ))?;
+            }
             if report.is_complete() {
-                println!("ok: all {} schema objects are present", report.checks.len());
+                output::line(&format!(
+                    "ok: the queue's schema in `{}` is what its migrations build ({} objects)",
+                    report.schema, report.objects
+                ))?;
             } else {
-                for object in report.missing() {
-                    println!("missing {} {}", object.kind, object.name);
+                for difference in &report.differences {
+                    output::line(&difference.to_string())?;
                 }
                 return Ok(exit_codes::DIFFERENCE);
             }
         }
-        MigrateAction::New { .. } => unreachable!("handled before connecting"),
+        // Handled before connecting.
+        MigrateAction::New { .. } => {}
     }
     Ok(exit_codes::OK)
 }
 
-fn print_status(set: &str, status: &MigrationStatus) {
+fn print_status(set: &str, status: &MigrationStatus) -> Result<(), Error> {
     for id in &status.applied {
-        println!("{set:<12} applied  {id}");
+        output::line(&format!("{set:<12} applied  {id}"))?;
     }
     for id in &status.pending {
-        println!("{set:<12} pending  {id}");
+        output::line(&format!("{set:<12} pending  {id}"))?;
     }
+    Ok(())
 }
 
 /// `migrate new NAME`: `V<n+1>__NAME.sql` and its rollback script in the application's schema
 /// directory, both with a header saying what goes in them.
-fn new_migration(args: &MigrateArgs, name: &str) -> Result<u8, Failure> {
+fn new_migration(args: &MigrateArgs, name: &str) -> Result<u8, Error> {
     let config = Config::load(args.config.as_deref())?;
     let dir = args.schema.clone().unwrap_or(config.schema);
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(Failure::input(format!(
+        return Err(Error::Usage(format!(
             "migration name `{name}`: use ASCII letters, digits and underscores (it becomes \
              V<n>__{name}.sql)"
         )));
     }
     let existing = if dir.is_dir() {
-        Migrations::from_dir(&dir).map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?
+        Migrations::from_dir(&dir).map_err(|e| MigrationError::new(e, Some(&dir), None))?
     } else {
-        Migrations::from_embedded(&[], &[]).map_err(|e| Failure::input(e.to_string()))?
+        Migrations::from_embedded(&[], &[]).map_err(|e| MigrationError::new(e, None, None))?
     };
-    let version = existing.ids().last().map_or(1, |id| id.version + 1);
+    let last = existing.ids().last().map_or(0, |id| id.version);
+    let version = last.checked_add(1).ok_or_else(|| {
+        Error::Usage(format!(
+            "the newest migration has version {last}, the largest there can be"
+        ))
+    })?;
     let stem = format!("V{version}__{name}");
     let file = dir.join(format!("{stem}.sql"));
     let rollback = dir.join("rollback").join(format!("{stem}.sql"));
@@ -192,22 +240,23 @@ fn new_migration(args: &MigrateArgs, name: &str) -> Result<u8, Failure> {
         &rollback,
         &format!("-- Undoes {stem}.sql, dropping what it created in reverse order.\n"),
     )?;
-    println!("created {}", file.display());
-    println!("created {}", rollback.display());
+    output::line(&format!("created {}", file.display()))?;
+    output::line(&format!("created {}", rollback.display()))?;
     Ok(exit_codes::OK)
 }
 
 /// Creates `path` (and its directory) with `text`; never overwrites a file.
-fn write_new(path: &Path, text: &str) -> Result<(), Failure> {
+fn write_new(path: &Path, text: &str) -> Result<(), Error> {
+    let failed = |what: &str, path: &Path, e: std::io::Error| {
+        Error::Usage(format!("cannot {what} {}: {e}", path.display()))
+    };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::input(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| failed("create", parent, e))?;
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(|e| Failure::input(format!("cannot create {}: {e}", path.display())))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| failed("create", path, e))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|e| failed("write", path, e))
 }

@@ -8,34 +8,35 @@ use symphony_messenger::chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use tokio_postgres::Client;
 
 use crate::cli_ops::Connection;
-use crate::db;
-use crate::exit_codes;
-use crate::failure::Failure;
+use crate::database::{self, ServerUrl};
+use crate::error::Error;
+use crate::output::say;
 
 /// The variable that fixes the commands' clock (an RFC 3339 instant), so that ages and cutoffs
 /// are reproducible in tests and scripts.
 pub const NOW_VARIABLE: &str = "MESSENGER_GEN_NOW";
 
 /// The current instant, or the one in [`NOW_VARIABLE`].
-pub fn now() -> Result<DateTime<Utc>, Failure> {
+pub fn now() -> Result<DateTime<Utc>, Error> {
     match std::env::var(NOW_VARIABLE) {
         Ok(text) if !text.is_empty() => {
-            instant(&text).map_err(|e| Failure::input(format!("{NOW_VARIABLE}: {e}")))
+            instant(&text).map_err(|e| Error::usage(format!("{NOW_VARIABLE}: {e}")))
         }
         _ => Ok(Utc::now()),
     }
 }
 
 /// Connects to the database of `connection` (exit 3 when it cannot be reached).
-pub async fn connect(connection: &Connection) -> Result<Client, Failure> {
-    let url = connection.database_url.as_deref().ok_or_else(|| {
-        Failure::input("no database: pass --database-url URL or set DATABASE_URL")
-    })?;
-    db::connect(url).await
+pub async fn connect(connection: &Connection) -> Result<Client, Error> {
+    let url = connection
+        .database_url
+        .as_deref()
+        .ok_or_else(|| Error::usage("no database: pass --database-url URL or set DATABASE_URL"))?;
+    Ok(database::connect(&ServerUrl::parse(url)?).await?)
 }
 
 /// A failed statement: exit 2, with a hint when the queue's schema is missing.
-pub fn database_failure(err: &tokio_postgres::Error) -> Failure {
+pub fn database_failure(err: &tokio_postgres::Error) -> Error {
     let text = symphony_messenger::error::db_error_text(err);
     let hint = match err.code() {
         Some(code)
@@ -47,7 +48,7 @@ pub fn database_failure(err: &tokio_postgres::Error) -> Failure {
         }
         _ => "",
     };
-    Failure::new(exit_codes::INPUT, format!("database error: {text}{hint}"))
+    Error::usage(format!("database error: {text}{hint}"))
 }
 
 /// An RFC 3339 instant.
@@ -67,11 +68,11 @@ pub fn duration(text: &str) -> Result<TimeDelta, String> {
 }
 
 /// `--since`: a duration back from `now`, or an instant.
-pub fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
+pub fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
     match duration(text) {
         Ok(back) => Ok(now - back),
         Err(_) => instant(text).map_err(|_| {
-            Failure::input(format!(
+            Error::usage(format!(
                 "--since `{text}` is neither a duration (24h) nor an RFC 3339 instant"
             ))
         }),
@@ -153,10 +154,10 @@ pub fn table(header: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String 
 }
 
 /// Prints `value` as pretty JSON.
-pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::input(format!("cannot render JSON: {e}")))?;
-    println!("{text}");
+        .map_err(|e| Error::usage(format!("cannot render JSON: {e}")))?;
+    say!("{text}");
     Ok(())
 }
 

@@ -13,11 +13,12 @@ use super::output::{
 };
 use crate::cli::OutputFormat;
 use crate::cli_ops::{BulkArgs, DeadLetterFilterArgs, FailedAction, QueueAction, QueueArgs};
+use crate::error::Error;
 use crate::exit_codes;
-use crate::failure::Failure;
+use crate::output::{say, say_raw};
 
 /// Runs one queue action.
-pub async fn run(args: QueueArgs) -> Result<u8, Failure> {
+pub async fn run(args: QueueArgs) -> Result<u8, Error> {
     let format = args.connection.format;
     let now = now()?;
     let client = connect(&args.connection).await?;
@@ -45,7 +46,7 @@ struct StatsLine<'a> {
     oldest_pending_age_seconds: Option<i64>,
 }
 
-async fn stats(client: &Client, format: OutputFormat, now: DateTime<Utc>) -> Result<u8, Failure> {
+async fn stats(client: &Client, format: OutputFormat, now: DateTime<Utc>) -> Result<u8, Error> {
     let stats = operations::queue_stats(client)
         .await
         .map_err(|e| database_failure(&e))?;
@@ -62,7 +63,7 @@ async fn stats(client: &Client, format: OutputFormat, now: DateTime<Utc>) -> Res
                 .collect();
             print_json(&lines)?;
         }
-        OutputFormat::Human if stats.is_empty() => println!("the queue is empty"),
+        OutputFormat::Human if stats.is_empty() => say!("the queue is empty"),
         OutputFormat::Human => {
             let rows: Vec<Vec<String>> = stats
                 .iter()
@@ -80,7 +81,7 @@ async fn stats(client: &Client, format: OutputFormat, now: DateTime<Utc>) -> Res
                     ]
                 })
                 .collect();
-            print!(
+            say_raw!(
                 "{}",
                 table(
                     &[
@@ -101,7 +102,7 @@ async fn stats(client: &Client, format: OutputFormat, now: DateTime<Utc>) -> Res
     Ok(exit_codes::OK)
 }
 
-fn filter(args: &DeadLetterFilterArgs, now: DateTime<Utc>) -> Result<DeadLetterFilter, Failure> {
+fn filter(args: &DeadLetterFilterArgs, now: DateTime<Utc>) -> Result<DeadLetterFilter, Error> {
     Ok(DeadLetterFilter {
         transport: args.transport.clone(),
         message_type: args.message_type.clone(),
@@ -116,9 +117,9 @@ async fn list(
     args: &DeadLetterFilterArgs,
     limit: i64,
     now: DateTime<Utc>,
-) -> Result<u8, Failure> {
+) -> Result<u8, Error> {
     if limit < 1 {
-        return Err(Failure::input("--limit must be at least 1"));
+        return Err(Error::usage("--limit must be at least 1"));
     }
     let filter = filter(args, now)?;
     let letters = operations::list_dead_letters(client, &filter, limit)
@@ -126,7 +127,7 @@ async fn list(
         .map_err(|e| database_failure(&e))?;
     match format {
         OutputFormat::Json => print_json(&letters)?,
-        OutputFormat::Human if letters.is_empty() => println!("no dead letters"),
+        OutputFormat::Human if letters.is_empty() => say!("no dead letters"),
         OutputFormat::Human => {
             let rows: Vec<Vec<String>> = letters
                 .iter()
@@ -158,59 +159,60 @@ async fn list(
             }
             header.push("ERROR");
             numeric.push(false);
-            print!("{}", table(&header, &numeric, &rows));
+            say_raw!("{}", table(&header, &numeric, &rows));
         }
     }
     Ok(exit_codes::OK)
 }
 
-async fn show(client: &Client, format: OutputFormat, id: i64) -> Result<u8, Failure> {
+async fn show(client: &Client, format: OutputFormat, id: i64) -> Result<u8, Error> {
     let letter = operations::dead_letter(client, id)
         .await
         .map_err(|e| database_failure(&e))?
-        .ok_or_else(|| Failure::input(format!("no dead letter {id}")))?;
+        .ok_or_else(|| Error::usage(format!("no dead letter {id}")))?;
     match format {
         OutputFormat::Json => print_json(&letter)?,
         OutputFormat::Human => {
             let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_owned());
-            println!("dead letter   {}", letter.id);
-            println!("transport     {}", letter.transport);
-            println!("queue         {}", letter.queue);
-            println!(
+            say!("dead letter   {}", letter.id);
+            say!("transport     {}", letter.transport);
+            say!("queue         {}", letter.queue);
+            say!(
                 "message type  {}",
                 letter.headers["message_type"].as_str().unwrap_or("-")
             );
-            println!("message       {}", opt(letter.message_id));
-            println!("priority      {}", letter.priority);
-            println!(
+            say!("message       {}", opt(letter.message_id));
+            say!("priority      {}", letter.priority);
+            say!(
                 "retries       {} of {}",
-                letter.retry_count, letter.max_retries
+                letter.retry_count,
+                letter.max_retries
             );
-            println!(
+            say!(
                 "key           {}",
                 letter.idempotency_key.as_deref().unwrap_or("-")
             );
-            println!("enqueued at   {}", utc_or_dash(letter.original_created_at));
-            println!("failed at     {}", utc(letter.failed_at));
+            say!("enqueued at   {}", utc_or_dash(letter.original_created_at));
+            say!("failed at     {}", utc(letter.failed_at));
             match letter.requeued_at {
-                Some(at) => println!(
+                Some(at) => say!(
                     "requeued at   {} as message {}",
                     utc(at),
                     opt(letter.requeued_message_id)
                 ),
-                None => println!("requeued at   - (awaiting a decision)"),
+                None => say!("requeued at   - (awaiting a decision)"),
             }
-            println!(
+            say!(
                 "error class   {}",
                 letter.error_class.as_deref().unwrap_or("-")
             );
-            println!("error         {}", letter.error_message);
+            say!("error         {}", letter.error_message);
             if let Some(trace) = &letter.error_trace {
-                println!("trace\n{}", indent(trace));
+                say!("trace\n{}", indent(trace));
             }
-            println!("headers\n{}", indent(&pretty(&letter.headers)));
-            println!("body\n{}", indent(&pretty(&letter.body)));
-            println!("metadata\n{}", indent(&pretty(&letter.metadata)));
+            say!("headers\n{}", indent(&pretty(&letter.headers)));
+            say!("body\n{}", indent(&pretty(&letter.body)));
+            say!("metadata\n{}", indent(&pretty(&letter.metadata)));
         }
     }
     Ok(exit_codes::OK)
@@ -228,12 +230,12 @@ fn indent(text: &str) -> String {
 }
 
 /// The ids of a retry or remove, checked: unknown ids fail the command before anything is done.
-async fn checked_ids(client: &Client, ids: &[i64]) -> Result<operations::IdCheck, Failure> {
+async fn checked_ids(client: &Client, ids: &[i64]) -> Result<operations::IdCheck, Error> {
     let check = operations::check_dead_letter_ids(client, ids)
         .await
         .map_err(|e| database_failure(&e))?;
     if !check.unknown.is_empty() {
-        return Err(Failure::input(format!(
+        return Err(Error::usage(format!(
             "no dead letter {}; nothing was done",
             join(&check.unknown)
         )));
@@ -257,11 +259,11 @@ async fn retry(
     format: OutputFormat,
     args: &BulkArgs,
     now: DateTime<Utc>,
-) -> Result<u8, Failure> {
+) -> Result<u8, Error> {
     if args.all {
         let filter = filter(&args.filter, now)?;
         if filter.requeued {
-            return Err(Failure::input(
+            return Err(Error::usage(
                 "--requeued: requeued dead letters are not requeued again",
             ));
         }
@@ -276,7 +278,7 @@ async fn retry(
         };
         match format {
             OutputFormat::Json => print_json(&json!({"dry_run": args.dry_run, "retried": count}))?,
-            OutputFormat::Human => println!(
+            OutputFormat::Human => say!(
                 "{} {}",
                 if args.dry_run {
                     "would retry"
@@ -321,8 +323,8 @@ async fn retry(
         OutputFormat::Human => {
             for (d, m) in &requeued {
                 match m {
-                    Some(m) => println!("dead letter {d} requeued as message {m}"),
-                    None => println!("dead letter {d} would be requeued"),
+                    Some(m) => say!("dead letter {d} requeued as message {m}"),
+                    None => say!("dead letter {d} would be requeued"),
                 }
             }
             let mut summary = format!(
@@ -340,7 +342,7 @@ async fn retry(
                     join(&already)
                 ));
             }
-            println!("{summary}");
+            say!("{summary}");
         }
     }
     Ok(exit_codes::OK)
@@ -351,7 +353,7 @@ async fn remove(
     format: OutputFormat,
     args: &BulkArgs,
     now: DateTime<Utc>,
-) -> Result<u8, Failure> {
+) -> Result<u8, Error> {
     let count = if args.all {
         let filter = filter(&args.filter, now)?;
         if args.dry_run {
@@ -377,7 +379,7 @@ async fn remove(
     };
     match format {
         OutputFormat::Json => print_json(&json!({"dry_run": args.dry_run, "removed": count}))?,
-        OutputFormat::Human => println!(
+        OutputFormat::Human => say!(
             "{} {}",
             if args.dry_run {
                 "would remove"
@@ -396,9 +398,9 @@ async fn purge(
     older_than: &str,
     dry_run: bool,
     now: DateTime<Utc>,
-) -> Result<u8, Failure> {
+) -> Result<u8, Error> {
     let age =
-        duration(older_than).map_err(|e| Failure::input(format!("--completed-older-than: {e}")))?;
+        duration(older_than).map_err(|e| Error::usage(format!("--completed-older-than: {e}")))?;
     let cutoff = now - age;
     let count = if dry_run {
         operations::count_completed_before(client, cutoff)
@@ -415,7 +417,7 @@ async fn purge(
             "purged": count,
             "processed_before": utc(cutoff),
         }))?,
-        OutputFormat::Human => println!(
+        OutputFormat::Human => say!(
             "{} {} processed before {}",
             if dry_run { "would purge" } else { "purged" },
             plural(count, "completed message", "completed messages"),

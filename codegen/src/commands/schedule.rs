@@ -18,11 +18,12 @@ use super::validate::load_validators;
 use crate::cli::OutputFormat;
 use crate::cli_ops::{Missed, ScheduleAction, ScheduleAddArgs, ScheduleArgs};
 use crate::config::Config;
+use crate::error::Error;
 use crate::exit_codes;
-use crate::failure::Failure;
+use crate::output::{say, say_raw};
 
 /// Runs one schedule action.
-pub async fn run(args: ScheduleArgs) -> Result<u8, Failure> {
+pub async fn run(args: ScheduleArgs) -> Result<u8, Error> {
     let format = args.connection.format;
     let now = now()?;
     // `add` checks everything it can before connecting: a bad body never needs a database.
@@ -34,7 +35,7 @@ pub async fn run(args: ScheduleArgs) -> Result<u8, Failure> {
     match args.action {
         ScheduleAction::List => list(&client, format).await,
         ScheduleAction::Add(add) => {
-            let (new, validators) = new.ok_or_else(|| Failure::input("no schedule"))?;
+            let (new, validators) = new.ok_or_else(|| Error::usage("no schedule"))?;
             let created = store::create(&client, &validators, &new, now)
                 .await
                 .map_err(|e| failure(e, &add.body))?;
@@ -63,7 +64,7 @@ pub async fn run(args: ScheduleArgs) -> Result<u8, Failure> {
 }
 
 /// A schedule error as a failure: a database error keeps its hint, everything else is input.
-fn failure(err: ScheduleError, body_file: &str) -> Failure {
+fn failure(err: ScheduleError, body_file: &str) -> Error {
     match err {
         ScheduleError::Database(db) => database_failure(&db),
         ScheduleError::Message(symphony_messenger::error::MessengerError::Validation {
@@ -78,38 +79,38 @@ fn failure(err: ScheduleError, body_file: &str) -> Failure {
             for e in errors {
                 text.push_str(&format!("\n  {e}"));
             }
-            Failure::input(text)
+            Error::usage(text)
         }
-        other => Failure::input(other.to_string()),
+        other => Error::usage(other.to_string()),
     }
 }
 
 fn new_schedule(
     args: &ScheduleAddArgs,
-) -> Result<(NewSchedule, symphony_messenger::validate::Validators), Failure> {
+) -> Result<(NewSchedule, symphony_messenger::validate::Validators), Error> {
     let recurrence = match (&args.cron, &args.every, &args.at) {
         (Some(expr), None, None) => Recurrence::cron(expr, &args.timezone),
         (None, Some(every), None) => {
-            let every = duration(every).map_err(|e| Failure::input(format!("--every: {e}")))?;
+            let every = duration(every).map_err(|e| Error::usage(format!("--every: {e}")))?;
             if every.subsec_nanos() != 0 {
-                return Err(Failure::input("--every: whole seconds only"));
+                return Err(Error::usage("--every: whole seconds only"));
             }
             Recurrence::interval(every.num_seconds())
         }
         (None, None, Some(at)) => Ok(Recurrence::once(
-            instant(at).map_err(|e| Failure::input(format!("--at: {e}")))?,
+            instant(at).map_err(|e| Error::usage(format!("--at: {e}")))?,
         )),
-        _ => return Err(Failure::input("give exactly one of --cron, --every, --at")),
+        _ => return Err(Error::usage("give exactly one of --cron, --every, --at")),
     }
-    .map_err(|e| Failure::input(e.to_string()))?;
+    .map_err(|e| Error::usage(e.to_string()))?;
     let missed_ticks = match args.missed {
         Missed::Skip => MissedTicks::Skip,
         Missed::CatchUp => MissedTicks::catch_up(args.catch_up_limit)
-            .map_err(|e| Failure::input(format!("--catch-up-limit: {e}")))?,
+            .map_err(|e| Error::usage(format!("--catch-up-limit: {e}")))?,
     };
     let bytes = read(&args.body)?;
     let body = parse_payload(&bytes, DEFAULT_MAX_PAYLOAD_BYTES)
-        .map_err(|e| Failure::input(format!("{}: {e}", args.body)))?;
+        .map_err(|e| Error::usage(format!("{}: {e}", args.body)))?;
     let config = Config::load(args.config.as_deref())?;
     let validators = load_validators(&config.output.join("jsonschema/transports"))?;
     let new = NewSchedule {
@@ -129,18 +130,18 @@ fn new_schedule(
     Ok((new, validators))
 }
 
-fn read(file: &str) -> Result<Vec<u8>, Failure> {
+fn read(file: &str) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     let result = if file == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
         std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
     };
-    result.map_err(|e| Failure::input(format!("cannot read {file}: {e}")))?;
+    result.map_err(|e| Error::usage(format!("cannot read {file}: {e}")))?;
     Ok(bytes)
 }
 
-fn report(format: OutputFormat, verb: &str, s: &Schedule) -> Result<u8, Failure> {
+fn report(format: OutputFormat, verb: &str, s: &Schedule) -> Result<u8, Error> {
     match format {
         OutputFormat::Json => print_json(&json!({"action": verb, "schedule": s}))?,
         OutputFormat::Human => {
@@ -150,7 +151,7 @@ fn report(format: OutputFormat, verb: &str, s: &Schedule) -> Result<u8, Failure>
                 (true, Some(next)) => format!("; next run {}", utc(next)),
                 (true, None) => "; will not run again".to_owned(),
             };
-            println!(
+            say!(
                 "{verb} schedule {} ({}): {}{next}",
                 s.id,
                 s.name,
@@ -161,11 +162,11 @@ fn report(format: OutputFormat, verb: &str, s: &Schedule) -> Result<u8, Failure>
     Ok(exit_codes::OK)
 }
 
-async fn list(client: &Client, format: OutputFormat) -> Result<u8, Failure> {
+async fn list(client: &Client, format: OutputFormat) -> Result<u8, Error> {
     let schedules = store::list(client).await.map_err(|e| failure(e, ""))?;
     match format {
         OutputFormat::Json => print_json(&schedules)?,
-        OutputFormat::Human if schedules.is_empty() => println!("no schedules"),
+        OutputFormat::Human if schedules.is_empty() => say!("no schedules"),
         OutputFormat::Human => {
             let rows: Vec<Vec<String>> = schedules
                 .iter()
@@ -190,7 +191,7 @@ async fn list(client: &Client, format: OutputFormat) -> Result<u8, Failure> {
                     ]
                 })
                 .collect();
-            print!(
+            say_raw!(
                 "{}",
                 table(
                     &[
@@ -220,15 +221,15 @@ async fn next(
     id: i64,
     count: usize,
     now: DateTime<Utc>,
-) -> Result<u8, Failure> {
+) -> Result<u8, Error> {
     let s = store::get(client, id).await.map_err(|e| failure(e, ""))?;
     let zone = s
         .recurrence()
-        .map_err(|e| Failure::input(format!("schedule {id}: {e}")))?
+        .map_err(|e| Error::usage(format!("schedule {id}: {e}")))?
         .zone();
     let times = s
         .upcoming(now, count)
-        .map_err(|e| Failure::input(format!("schedule {id}: {e}")))?;
+        .map_err(|e| Error::usage(format!("schedule {id}: {e}")))?;
     let local = |t: DateTime<Utc>| {
         t.with_timezone(&zone)
             .to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -240,7 +241,7 @@ async fn next(
             "next": times.iter().map(|t| json!({"local": local(*t), "utc": utc(*t)})).collect::<Vec<_>>(),
         }))?,
         OutputFormat::Human if times.is_empty() => {
-            println!("schedule {id} ({}) will not run again", s.name)
+            say!("schedule {id} ({}) will not run again", s.name)
         }
         OutputFormat::Human => {
             let rows: Vec<Vec<String>> = times
@@ -249,7 +250,7 @@ async fn next(
                 .map(|(i, t)| vec![(i + 1).to_string(), local(*t), utc(*t)])
                 .collect();
             let local_header = format!("LOCAL ({})", zone.name());
-            print!("{}", table(&["#", &local_header, "UTC"], &[true], &rows));
+            say_raw!("{}", table(&["#", &local_header, "UTC"], &[true], &rows));
         }
     }
     Ok(exit_codes::OK)

@@ -1,74 +1,162 @@
 //! `messenger-gen validate`: the runtime's verdicts on payload files, for CI, without a
 //! database. Uses the schemas in the output directory and the runtime's own validator code.
+//!
+//! Every file gets a verdict — valid, invalid, or unreadable — and the exit code is the worst
+//! of them (0, 1, 2). What is wrong on the command line (an unknown `--transport` or `--type`)
+//! is a usage error (exit 2, before any file is read); what is wrong in a file (an envelope
+//! naming a message type the transport does not accept) is that file's verdict: invalid
+//! (exit 1).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use symphony_messenger::error::{MessengerError, PayloadError};
-use symphony_messenger::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators, parse_payload};
+use symphony_messenger::validate::{
+    DEFAULT_MAX_PAYLOAD_BYTES, SchemaError, Validators, parse_payload,
+};
 
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::config::Config;
+use crate::error::Error;
 use crate::exit_codes;
-use crate::failure::Failure;
+use crate::output;
 
-/// Validates every file; exit 0 when all are valid, 1 when any is invalid.
-pub fn run(args: ValidateArgs) -> Result<u8, Failure> {
+/// Why `validate` cannot judge any file.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    /// The generated transport schemas cannot be read.
+    #[error(
+        "cannot read the transport schemas in {}: {source} (run `messenger-gen generate` first)",
+        dir.display()
+    )]
+    Schemas {
+        /// Their directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A transport schema file is unreadable or not JSON.
+    #[error("{}: {reason}", path.display())]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A transport schema does not compile.
+    #[error(transparent)]
+    Compile(#[from] SchemaError),
+    /// `--transport` names no transport.
+    #[error("unknown transport `{transport}`; known transports: {}", known.join(", "))]
+    UnknownTransport {
+        /// The name given.
+        transport: String,
+        /// The transports there are.
+        known: Vec<String>,
+    },
+    /// `--type` names a message type the transport does not accept.
+    #[error("{}", not_accepted(transport, message_type, accepted))]
+    NotAccepted {
+        /// The transport.
+        transport: String,
+        /// The name given.
+        message_type: String,
+        /// What it accepts.
+        accepted: Vec<String>,
+    },
+}
+
+/// The one wording for a message type a transport does not accept, on the command line and in
+/// an envelope alike.
+fn not_accepted(transport: &str, message_type: &str, accepted: &[String]) -> String {
+    format!(
+        "transport `{transport}` does not accept `{message_type}`; it accepts: {}",
+        accepted.join(", ")
+    )
+}
+
+/// One file's verdict.
+enum Verdict {
+    Valid,
+    Invalid(Vec<PayloadError>),
+    Unreadable(String),
+}
+
+impl Verdict {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Verdict::Valid => exit_codes::OK,
+            Verdict::Invalid(_) => exit_codes::DIFFERENCE,
+            Verdict::Unreadable(_) => exit_codes::INPUT,
+        }
+    }
+}
+
+/// Validates every file; exit 0 when all are valid, 1 when any is invalid, 2 when any cannot
+/// be read.
+pub fn run(args: ValidateArgs) -> Result<u8, Error> {
     let config = Config::load(args.config.as_deref())?;
     let validators = load_validators(&config.output.join("jsonschema/transports"))?;
     // Unknown names are usage errors, reported before any file is read.
-    let accepted: Vec<&str> = validators
+    let accepted: Vec<String> = validators
         .message_types(&args.transport)
-        .ok_or_else(|| {
-            Failure::input(format!(
-                "unknown transport `{}`; known transports: {}",
-                args.transport,
-                validators.transports().collect::<Vec<_>>().join(", ")
-            ))
+        .ok_or_else(|| ValidateError::UnknownTransport {
+            transport: args.transport.clone(),
+            known: validators.transports().map(str::to_owned).collect(),
         })?
+        .map(str::to_owned)
         .collect();
     if let Some(message_type) = &args.message_type
-        && !accepted.contains(&message_type.as_str())
+        && !accepted.contains(message_type)
     {
-        return Err(Failure::input(format!(
-            "transport `{}` does not accept `{message_type}`; it accepts: {}",
-            args.transport,
-            accepted.join(", ")
-        )));
+        return Err(ValidateError::NotAccepted {
+            transport: args.transport.clone(),
+            message_type: message_type.clone(),
+            accepted,
+        }
+        .into());
     }
-    let mut all_valid = true;
+    let mut worst = exit_codes::OK;
     for file in &args.files {
-        let bytes = read(file)?;
-        let errors = verdict(
-            &validators,
-            &args.transport,
-            args.message_type.as_deref(),
-            &bytes,
-        );
-        all_valid &= errors.is_empty();
-        print_verdict(args.format, file, &errors);
+        let verdict = match read(file, DEFAULT_MAX_PAYLOAD_BYTES) {
+            Ok(Contents::Bytes(bytes)) => verdict(
+                &validators,
+                &args.transport,
+                args.message_type.as_deref(),
+                &accepted,
+                &bytes,
+            ),
+            Ok(Contents::TooLarge) => Verdict::Invalid(vec![error(
+                "",
+                "maxBytes",
+                format!(
+                    "payload is larger than the limit of {DEFAULT_MAX_PAYLOAD_BYTES} bytes \
+                     (reading stopped there)"
+                ),
+            )]),
+            Err(e) => Verdict::Unreadable(format!("cannot read {file}: {e}")),
+        };
+        worst = worst.max(verdict.exit_code());
+        print_verdict(args.format, file, &verdict)?;
     }
-    Ok(if all_valid {
-        exit_codes::OK
-    } else {
-        exit_codes::DIFFERENCE
-    })
+    Ok(worst)
 }
 
 /// The validators of the transport schemas in `dir` (`<output>/jsonschema/transports`), as
 /// `validate` and `schedule add` use them.
-pub(crate) fn load_validators(dir: &Path) -> Result<Validators, Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Failure::input(format!(
-            "cannot read the transport schemas in {}: {e} (run `messenger-gen generate` first)",
-            dir.display()
-        ))
+pub(crate) fn load_validators(dir: &Path) -> Result<Validators, ValidateError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ValidateError::Schemas {
+        dir: dir.to_owned(),
+        source,
     })?;
     let mut schemas = Vec::new();
     for entry in entries {
         let path = entry
-            .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?
+            .map_err(|source| ValidateError::Schemas {
+                dir: dir.to_owned(),
+                source,
+            })?
             .path();
         let Some(name) = path
             .file_name()
@@ -77,37 +165,56 @@ pub(crate) fn load_validators(dir: &Path) -> Result<Validators, Failure> {
         else {
             continue;
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-        let schema: Value = serde_json::from_str(&text)
-            .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| ValidateError::Schema {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let schema: Value = serde_json::from_str(&text).map_err(|e| ValidateError::Schema {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         schemas.push((name.to_owned(), schema));
     }
-    Validators::from_transport_schemas(schemas).map_err(|e| Failure::input(e.to_string()))
+    Ok(Validators::from_transport_schemas(schemas)?)
 }
 
-fn read(file: &str) -> Result<Vec<u8>, Failure> {
+/// A file's bytes, or the news that there are more than the limit.
+enum Contents {
+    Bytes(Vec<u8>),
+    TooLarge,
+}
+
+/// Reads `file` (`-`: standard input), stopping one byte past `limit`: `yes | messenger-gen
+/// validate -` must not read forever.
+fn read(file: &str, limit: usize) -> std::io::Result<Contents> {
     let mut bytes = Vec::new();
-    let result = if file == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    if file == "-" {
+        std::io::stdin().lock().take(cap).read_to_end(&mut bytes)?;
     } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
-    result.map_err(|e| Failure::input(format!("cannot read {file}: {e}")))?;
-    Ok(bytes)
+        std::fs::File::open(file)?
+            .take(cap)
+            .read_to_end(&mut bytes)?;
+    }
+    Ok(if bytes.len() > limit {
+        Contents::TooLarge
+    } else {
+        Contents::Bytes(bytes)
+    })
 }
 
-/// The errors of one file (empty when valid). Without `--type` the file is an envelope
+/// The verdict on one payload. Without `--type` the file is an envelope
 /// `{"headers": {"message_type": ...}, "body": ...}`, as stored in `messenger_messages`.
 fn verdict(
     validators: &Validators,
     transport: &str,
     message_type: Option<&str>,
+    accepted: &[String],
     bytes: &[u8],
-) -> Vec<PayloadError> {
+) -> Verdict {
     let document = match parse_payload(bytes, DEFAULT_MAX_PAYLOAD_BYTES) {
         Ok(document) => document,
-        Err(err) => return vec![error("", "json", err.to_string())],
+        Err(err) => return Verdict::Invalid(vec![error("", "json", err.to_string())]),
     };
     let (message_type, body, prefix) = match message_type {
         Some(t) => (t.to_owned(), &document, ""),
@@ -116,33 +223,40 @@ fn verdict(
                 .pointer("/headers/message_type")
                 .and_then(Value::as_str)
             else {
-                return vec![error(
+                return Verdict::Invalid(vec![error(
                     "/headers/message_type",
                     "required",
-                    "an envelope needs headers.message_type (or pass --type for a bare payload)"
+                    "an envelope needs headers.message_type, a string (or pass --type for a \
+                     bare payload)"
                         .into(),
-                )];
+                )]);
             };
             let Some(body) = document.get("body") else {
-                return vec![error(
+                return Verdict::Invalid(vec![error(
                     "/body",
                     "required",
                     "an envelope needs a body".into(),
-                )];
+                )]);
             };
             (t.to_owned(), body, "/body")
         }
     };
     match validators.validate(transport, &message_type, body) {
-        Ok(()) => Vec::new(),
-        Err(MessengerError::Validation { errors, .. }) => errors
-            .into_iter()
-            .map(|mut e| {
-                e.pointer = format!("{prefix}{}", e.pointer);
-                e
-            })
-            .collect(),
-        Err(other) => vec![error("/headers/message_type", "enum", other.to_string())],
+        Ok(()) => Verdict::Valid,
+        Err(MessengerError::Validation { errors, .. }) => Verdict::Invalid(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.pointer = format!("{prefix}{}", e.pointer);
+                    e
+                })
+                .collect(),
+        ),
+        Err(_) => Verdict::Invalid(vec![error(
+            "/headers/message_type",
+            "enum",
+            not_accepted(transport, &message_type, accepted),
+        )]),
     }
 }
 
@@ -154,25 +268,34 @@ fn error(pointer: &str, keyword: &str, message: String) -> PayloadError {
     }
 }
 
-fn print_verdict(format: OutputFormat, file: &str, errors: &[PayloadError]) {
+fn print_verdict(format: OutputFormat, file: &str, verdict: &Verdict) -> Result<(), Error> {
     match format {
         OutputFormat::Human => {
-            if errors.is_empty() {
-                println!("{file}: valid");
-            } else {
-                println!("{file}: invalid");
+            let mut text = match verdict {
+                Verdict::Valid => format!("{file}: valid\n"),
+                Verdict::Invalid(_) => format!("{file}: invalid\n"),
+                Verdict::Unreadable(reason) => format!("{file}: unreadable: {reason}\n"),
+            };
+            if let Verdict::Invalid(errors) = verdict {
                 for e in errors {
-                    println!("  {e}");
+                    text.push_str(&format!("  {e}\n"));
                 }
             }
+            output::out(&text)?;
         }
         OutputFormat::Json => {
+            let errors = match verdict {
+                Verdict::Valid => Vec::new(),
+                Verdict::Invalid(errors) => errors.clone(),
+                Verdict::Unreadable(reason) => vec![error("", "unreadable", reason.clone())],
+            };
             let line = serde_json::json!({
                 "file": file,
-                "valid": errors.is_empty(),
+                "valid": matches!(verdict, Verdict::Valid),
                 "errors": errors,
             });
-            println!("{line}");
+            output::line(&line.to_string())?;
         }
     }
+    Ok(())
 }
