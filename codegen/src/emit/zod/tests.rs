@@ -45,7 +45,7 @@ fn nested_types_come_first_and_cycles_use_getters() {
     let catalog = payload_catalog();
     let order: Vec<&str> = definition_order(&catalog)
         .iter()
-        .map(|m| m.name.as_str())
+        .map(|m| m.name)
         .collect();
     assert_eq!(
         order,
