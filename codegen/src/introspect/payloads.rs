@@ -103,17 +103,13 @@ pub fn check_shape(
         )));
     }
     if let Some((schema, name)) = foreign_composite(ty) {
-        let foreign = SqlType::Composite {
-            schema: schema.to_owned(),
-            name: name.to_owned(),
-        }
-        .sql();
         return Err(CatalogError::Invalid(format!(
-            "{place}: its type {written} is a composite type outside {PAYLOAD_SCHEMA}; the \
-             nested types of payloads are declared in {PAYLOAD_SCHEMA}. Declare it there: \
-             CREATE TYPE {PAYLOAD_SCHEMA}.{name} AS (...), or CREATE TABLE \
-             {PAYLOAD_SCHEMA}.{name} (...) for fields with NOT NULL, DEFAULT and CHECKs; or \
-             write jsonb for any JSON ({foreign} itself stays usable in other tables)"
+            "{place}: its type {written} is the composite type {schema}.{name}, which is \
+             outside {PAYLOAD_SCHEMA}; the nested types of payloads are declared in \
+             {PAYLOAD_SCHEMA}. Declare it there: CREATE TYPE {PAYLOAD_SCHEMA}.{name} AS (...), \
+             or CREATE TABLE {PAYLOAD_SCHEMA}.{name} (...) for fields with NOT NULL, DEFAULT and \
+             CHECKs; or write jsonb for any JSON ({schema}.{name} itself stays usable in other \
+             tables)"
         )));
     }
     Ok(())
@@ -370,7 +366,8 @@ mod tests {
             .to_string();
         assert!(
             refused.starts_with(
-                "m.t.a: its type address[] is a composite type outside messenger_payloads"
+                "m.t.a: its type address[] is the composite type public.address, which is \
+                 outside messenger_payloads"
             ),
             "{refused}"
         );

@@ -83,11 +83,14 @@ CREATE TABLE IF NOT EXISTS messenger_payloads.order_discount (
     code          varchar(32) NOT NULL
                   CONSTRAINT order_discount_code_check CHECK (code ~ '^[A-Z0-9]+$'),
     amount_cents  integer NOT NULL
-                  CONSTRAINT order_discount_amount_cents_check CHECK (amount_cents > 0)
+                  CONSTRAINT order_discount_amount_cents_check CHECK (amount_cents > 0),
+    source        text NOT NULL DEFAULT 'voucher'
+                  CONSTRAINT order_discount_source_check CHECK (source IN ('voucher', 'loyalty', 'price_match'))
 );
 COMMENT ON TABLE messenger_payloads.order_discount IS 'A discount applied to an order.';
 COMMENT ON COLUMN messenger_payloads.order_discount.code IS 'The voucher or promotion code.';
 COMMENT ON COLUMN messenger_payloads.order_discount.amount_cents IS 'Amount taken off the total, in cents.';
+COMMENT ON COLUMN messenger_payloads.order_discount.source IS 'Where the discount comes from.';
 
 -- -----------------------------------------------------------------------------
 -- order_placed

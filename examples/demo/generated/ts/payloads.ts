@@ -3,18 +3,6 @@
 import type { Json } from "./database.ts";
 
 /**
- * An amount of money in one currency.
- *
- * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
- */
-export interface Money {
-  /** The amount, in cents (or the currency's smallest unit). */
-  amount_cents: number;
-  /** The ISO 4217 code of the currency. */
-  currency: string;
-}
-
-/**
  * A postal address.
  *
  * Message type `order_address`.
@@ -44,6 +32,12 @@ export interface OrderDiscount {
   code: string;
   /** Amount taken off the total, in cents. */
   amount_cents: number;
+  /**
+   * Where the discount comes from.
+   *
+   * @default "voucher"
+   */
+  source?: "voucher" | "loyalty" | "price_match";
 }
 
 /**
@@ -256,6 +250,18 @@ export interface WebhookDelivery {
   timeout_ms?: number;
   /** Per-subscriber sequence number (int8: see the int8 policy). */
   sequence: number;
+}
+
+/**
+ * An amount of money in one currency.
+ *
+ * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
+ */
+export interface Money {
+  /** The amount, in cents (or the currency's smallest unit). */
+  amount_cents: number;
+  /** The ISO 4217 code of the currency. */
+  currency: string;
 }
 
 /** Every message type by name (the `message_type` header). */

@@ -71,17 +71,6 @@ function maxChars(maximum: number): z.core.$ZodCheck<string> {
 }
 
 /**
- * An amount of money in one currency.
- *
- * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
- */
-export const MoneySchema = z.strictObject({
-  amount_cents: z.number().int().min(0).max(9007199254740991),
-  currency: z.string().regex(new RegExp("^[A-Z]{3}$", "u")),
-});
-export type MoneyInput = z.infer<typeof MoneySchema>;
-
-/**
  * A postal address.
  *
  * Message type `order_address`.
@@ -104,8 +93,20 @@ export type OrderAddressInput = z.infer<typeof OrderAddressSchema>;
 export const OrderDiscountSchema = z.strictObject({
   code: z.string().check(maxChars(32)).regex(new RegExp("^[A-Z0-9]+$", "u")),
   amount_cents: z.number().int().gt(0).max(2147483647),
+  source: z.enum(["voucher", "loyalty", "price_match"]).optional(),
 });
 export type OrderDiscountInput = z.infer<typeof OrderDiscountSchema>;
+
+/**
+ * An amount of money in one currency.
+ *
+ * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
+ */
+export const MoneySchema = z.strictObject({
+  amount_cents: z.number().int().min(0).max(9007199254740991),
+  currency: z.string().regex(new RegExp("^[A-Z]{3}$", "u")),
+});
+export type MoneyInput = z.infer<typeof MoneySchema>;
 
 /**
  * One line of an order.
@@ -286,7 +287,6 @@ export const TRANSPORT_SCHEMAS = {
 } as const;
 
 // Compile-time proof that every schema infers exactly its type in ./payloads.
-true satisfies Equals<MoneyInput, payloads.Money>;
 true satisfies Equals<OrderAddressInput, payloads.OrderAddress>;
 true satisfies Equals<OrderDiscountInput, payloads.OrderDiscount>;
 true satisfies Equals<OrderLineItemInput, payloads.OrderLineItem>;
@@ -296,6 +296,7 @@ true satisfies Equals<SendEmailInput, payloads.SendEmail>;
 true satisfies Equals<SmsNotificationInput, payloads.SmsNotification>;
 true satisfies Equals<UserSignedUpInput, payloads.UserSignedUp>;
 true satisfies Equals<WebhookDeliveryInput, payloads.WebhookDelivery>;
+true satisfies Equals<MoneyInput, payloads.Money>;
 true satisfies Equals<EmailMessageInput, payloads.EmailMessage>;
 true satisfies Equals<NotificationsMessageInput, payloads.NotificationsMessage>;
 true satisfies Equals<OrdersMessageInput, payloads.OrdersMessage>;
