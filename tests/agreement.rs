@@ -546,7 +546,9 @@ async fn oracle_judges_arrays_of_composites_item_by_item() {
     probe.lenient(json!({"v": [null]})).await;
     probe.lenient(json!({"v": [[{"n": 1}]]})).await;
     probe.lenient(json!({"v": ["(1)"]})).await;
-    probe.both_refuse(json!({"v": [{"n": 1}, {"n": "x"}]})).await;
+    probe
+        .both_refuse(json!({"v": [{"n": 1}, {"n": "x"}]}))
+        .await;
     probe.both_refuse(json!({"v": [5]})).await;
     probe.both_refuse(json!({"v": {"n": 1}})).await;
     probe.both_accept(json!({"v": [{"n": 1}, {"n": 2}]})).await;
@@ -564,10 +566,14 @@ async fn oracle_judges_jsonb_arrays_tagged_with_a_payload_type() {
     .await;
     probe.lenient(json!({"v": [{"n": 0}]})).await;
     probe.lenient(json!({"v": [{"n": 1}, {}]})).await;
-    probe.lenient(json!({"v": [{"n": 1}, {"n": 2, "extra": true}]})).await;
+    probe
+        .lenient(json!({"v": [{"n": 1}, {"n": 2, "extra": true}]}))
+        .await;
     probe.lenient(json!({"v": [5, "x"]})).await;
     probe.lenient(json!({"v": [{"n": 1}, null]})).await;
-    probe.both_accept(json!({"v": [{"n": 1}, {"n": 2.0}]})).await;
+    probe
+        .both_accept(json!({"v": [{"n": 1}, {"n": 2.0}]}))
+        .await;
     probe.both_accept(json!({"v": []})).await;
 }
 
@@ -599,18 +605,28 @@ async fn oracle_reads_composite_types_attribute_by_attribute() {
     .unwrap();
     probe.lenient(json!({"v": {"amount": 1, "x": 1}})).await;
     probe.lenient(json!({"v": "(1,)"})).await;
-    probe.lenient(json!({"v": {"amount": 1, "label": "abc "}})).await;
+    probe
+        .lenient(json!({"v": {"amount": 1, "label": "abc "}}))
+        .await;
     probe.both_refuse(json!({"v": {"amount": -1}})).await;
     probe.both_refuse(json!({"v": {}})).await;
     probe.both_refuse(json!({"v": {"amount": null}})).await;
-    probe.both_refuse(json!({"v": {"amount": 1, "label": "abcd"}})).await;
+    probe
+        .both_refuse(json!({"v": {"amount": 1, "label": "abcd"}}))
+        .await;
     probe.both_accept(json!({"v": {"amount": 1}})).await;
-    probe.both_accept(json!({"v": {"amount": 1, "label": null}})).await;
+    probe
+        .both_accept(json!({"v": {"amount": 1, "label": null}}))
+        .await;
     // jsonb takes anything; tagged `@payload money`, it is judged as a money.
     probe.lenient(json!({"j": {"amount": -1}})).await;
     probe.lenient(json!({"j": {}})).await;
-    probe.lenient(json!({"j": {"amount": 1, "label": "abcd"}})).await;
-    probe.both_accept(json!({"j": {"amount": 1, "label": "abc"}})).await;
+    probe
+        .lenient(json!({"j": {"amount": 1, "label": "abcd"}}))
+        .await;
+    probe
+        .both_accept(json!({"j": {"amount": 1, "label": "abc"}}))
+        .await;
 }
 
 #[tokio::test]

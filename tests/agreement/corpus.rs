@@ -461,8 +461,18 @@ impl<'a> Generator<'a> {
             .collect();
         v.ok(format!("{n} different valid items"), json!(valid));
         let mut chosen: Vec<&(String, Value)> = Vec::new();
-        for wanted in ["missing required field", "extra property", "null where not allowed"] {
-            chosen.extend(items.invalid.iter().filter(|(l, _)| l.contains(wanted)).take(2));
+        for wanted in [
+            "missing required field",
+            "extra property",
+            "null where not allowed",
+        ] {
+            chosen.extend(
+                items
+                    .invalid
+                    .iter()
+                    .filter(|(l, _)| l.contains(wanted))
+                    .take(2),
+            );
         }
         chosen.extend(items.invalid.iter().step_by(3).take(8));
         let mut positions = vec![0, n / 2, n - 1];

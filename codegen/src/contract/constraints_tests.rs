@@ -372,7 +372,10 @@ fn composite_types_are_nested_payloads() {
     };
     for name in ["inner", "money"] {
         let one = fold(composite("messenger_payloads", name), &[]).unwrap();
-        assert_eq!((one.kind, one.payload.as_deref()), (Kind::Payload, Some(name)));
+        assert_eq!(
+            (one.kind, one.payload.as_deref()),
+            (Kind::Payload, Some(name))
+        );
     }
     let items = fold(
         array(composite("messenger_payloads", "inner")),
@@ -382,7 +385,10 @@ fn composite_types_are_nested_payloads() {
     assert_eq!(items.kind, Kind::Array);
     assert_eq!((items.min_items, items.max_items), (Some(1), Some(100)));
     let item = items.items.unwrap();
-    assert_eq!((item.kind, item.payload.as_deref()), (Kind::Payload, Some("inner")));
+    assert_eq!(
+        (item.kind, item.payload.as_deref()),
+        (Kind::Payload, Some("inner"))
+    );
     let tagged = fold(
         array(SqlType::Jsonb {
             payload: Some("money".to_owned()),

@@ -331,12 +331,7 @@ impl FieldPlanner<'_> {
         }
         let constant = match &column.default_value {
             Some(value) => default_expr(value, base, is_array).map_err(|reason| {
-                EmitError::unsupported(
-                    PAYLOAD_SCHEMA,
-                    self.owner,
-                    &column.name,
-                    reason,
-                )
+                EmitError::unsupported(PAYLOAD_SCHEMA, self.owner, &column.name, reason)
             })?,
             None => None,
         };

@@ -266,7 +266,10 @@ fn struct_def(
     let mut idents = Names::new(FIELD);
     let mut fields = Vec::new();
     for column in object.fields {
-        let what = format!("column {}", place(PAYLOAD_SCHEMA, object.name, &column.name));
+        let what = format!(
+            "column {}",
+            place(PAYLOAD_SCHEMA, object.name, &column.name)
+        );
         let ident = field_ident(&column.name).map_err(|()| EmitError::NoIdentifier {
             what: what.clone(),
             target: FIELD,

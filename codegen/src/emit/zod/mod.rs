@@ -106,7 +106,14 @@ fn zod_ts(catalog: &Catalog) -> Result<String, EmitError> {
     let mut body = String::new();
     let mut defined = BTreeSet::new();
     for object in definition_order(catalog) {
-        write_object_type(&mut body, catalog, &declarations, object, &defined, &mut uses)?;
+        write_object_type(
+            &mut body,
+            catalog,
+            &declarations,
+            object,
+            &defined,
+            &mut uses,
+        )?;
         defined.insert(object.name);
     }
     write_transports(&mut body, &declarations);
@@ -253,8 +260,7 @@ fn write_maps_and_proofs(body: &mut String, catalog: &Catalog, declarations: &De
         let _ = writeln!(
             body,
             "true satisfies Equals<{}, payloads.{}>;",
-            declarations.inputs[object.name],
-            declarations.interfaces[object.name]
+            declarations.inputs[object.name], declarations.interfaces[object.name]
         );
     }
     for decl in &declarations.transports {
