@@ -1,6 +1,6 @@
 //! The IR of `messenger-gen`: a plain-data, serde-serialisable catalog of what the SQL declares —
-//! tables, views, enums, message (payload) types and transports — in a stable order (schemas,
-//! relations and enums by name; columns by position). The generator's introspection builds it,
+//! tables, views, enums, composite types, message (payload) types and transports — in a stable
+//! order (schemas, relations, enums and composite types by name; columns by position). The generator's introspection builds it,
 //! its emitters read it, and it is written to `generated/ir.json`, which the root tests read
 //! back into these same types: a new SQL type is a compile error wherever it must be handled.
 //! Nothing in it refers back to PostgreSQL.
@@ -13,7 +13,8 @@ pub const PAYLOAD_SCHEMA: &str = "messenger_payloads";
 /// Everything the emitters need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
-    /// Database schemas with their tables, views and enums (`public`, `messenger_payloads`).
+    /// Database schemas with their tables, views, enums and composite types (`public`,
+    /// `messenger_payloads`).
     pub schemas: Vec<Schema>,
     /// Message types: the tables of [`PAYLOAD_SCHEMA`], by name.
     pub message_types: Vec<MessageType>,
@@ -462,5 +463,107 @@ impl Catalog {
             .map(ObjectType::of_message_type)
             .chain(composites)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_written_as_postgresql_writes_them() {
+        let array = |element: SqlType| SqlType::Array {
+            element: Box::new(element),
+        };
+        let composite = |schema: &str, name: &str| SqlType::Composite {
+            schema: schema.to_owned(),
+            name: name.to_owned(),
+        };
+        assert_eq!(array(SqlType::Jsonb { payload: None }).sql(), "jsonb[]");
+        assert_eq!(
+            array(composite(PAYLOAD_SCHEMA, "order_line_item")).sql(),
+            "messenger_payloads.order_line_item[]"
+        );
+        assert_eq!(composite("public", "address").sql(), "address");
+        assert_eq!(
+            composite(PAYLOAD_SCHEMA, "Mood Ring").sql(),
+            "messenger_payloads.\"Mood Ring\""
+        );
+        assert_eq!(
+            SqlType::Varchar {
+                max_length: Some(5)
+            }
+            .sql(),
+            "character varying(5)"
+        );
+        assert_eq!(
+            SqlType::Numeric {
+                precision: Some(10),
+                scale: Some(2)
+            }
+            .sql(),
+            "numeric(10,2)"
+        );
+    }
+
+    #[test]
+    fn payload_types_are_message_types_and_composite_types_of_messenger_payloads() {
+        let column = |name: &str, ty: SqlType| Column {
+            name: name.to_owned(),
+            ty,
+            nullable: true,
+            default: None,
+            default_value: None,
+            identity: None,
+            generated: false,
+            comment: None,
+            checks: Vec::new(),
+        };
+        let composite = |name: &str| CompositeType {
+            name: name.to_owned(),
+            comment: None,
+            attributes: vec![column("a", SqlType::Int4)],
+        };
+        let schema = |name: &str, composite_types| Schema {
+            name: name.to_owned(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            enums: Vec::new(),
+            composite_types,
+        };
+        let catalog = Catalog {
+            schemas: vec![
+                schema("public", vec![composite("elsewhere")]),
+                schema(PAYLOAD_SCHEMA, vec![composite("money")]),
+            ],
+            message_types: vec![MessageType {
+                name: "order".to_owned(),
+                comment: None,
+                fields: vec![column(
+                    "total",
+                    SqlType::Composite {
+                        schema: PAYLOAD_SCHEMA.to_owned(),
+                        name: "money".to_owned(),
+                    },
+                )],
+            }],
+            transports: Vec::new(),
+        };
+        let names: Vec<(&str, bool)> = catalog
+            .object_types()
+            .iter()
+            .map(|o| (o.name, o.is_message_type))
+            .collect();
+        assert_eq!(names, [("order", true), ("money", false)]);
+        assert!(catalog.object_type("elsewhere").is_none());
+        let order = catalog.object_type("order").unwrap();
+        assert_eq!(order.fields[0].ty.nested_payload(), Some("money"));
+        assert!(catalog.composite_type("public", "elsewhere").is_some());
+        // An IR written before composite types existed still reads.
+        let old: Schema = serde_json::from_value(serde_json::json!({
+            "name": "public", "tables": [], "views": [], "enums": []
+        }))
+        .unwrap();
+        assert!(old.composite_types.is_empty());
     }
 }
