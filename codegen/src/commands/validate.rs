@@ -165,12 +165,21 @@ fn print_verdict(format: OutputFormat, file: &str, errors: &[PayloadError]) {
             }
         }
         OutputFormat::Json => {
-            let line = serde_json::json!({
-                "file": file,
-                "valid": errors.is_empty(),
-                "errors": errors,
-            });
-            println!("{line}");
+            // A struct, so the keys keep this order whatever serde_json's map order is.
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                file: &'a str,
+                valid: bool,
+                errors: &'a [PayloadError],
+            }
+            let line = Line {
+                file,
+                valid: errors.is_empty(),
+                errors,
+            };
+            // Strings, a boolean and a list of them: serialising cannot fail (as with json!).
+            let text = serde_json::to_string(&line).expect("strings and booleans serialise");
+            println!("{text}");
         }
     }
 }

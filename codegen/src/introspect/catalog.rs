@@ -294,6 +294,20 @@ async fn relations(
                 &place,
                 &mut type_warnings,
             );
+            if schema != PAYLOAD_SCHEMA
+                && let Some(composite) = payloads::composite_in(&ty)
+            {
+                // In payloads a composite type is a nested payload type; in other tables no
+                // target maps it yet.
+                type_warnings.push(Warning {
+                    code: WarningCode::UnmappedType,
+                    location: place.clone(),
+                    message: format!(
+                        "its type is the composite type {composite}, which only payloads (the \
+                         tables of {PAYLOAD_SCHEMA}) map; here it is emitted as any JSON value"
+                    ),
+                });
+            }
             for warning in type_warnings {
                 if warning.code != WarningCode::UnmappedType {
                     warnings.push(warning);
@@ -474,18 +488,7 @@ fn resolve(
     if t.kind == b'c' {
         // A table's row type or a `CREATE TYPE ... AS (...)`. In payloads, those of
         // messenger_payloads are nested payload types (and the others refused, in
-        // `payloads::check_shape`); in other tables no target maps them yet.
-        if t.schema != PAYLOAD_SCHEMA {
-            warnings.push(Warning {
-                code: WarningCode::UnmappedType,
-                location: place.to_owned(),
-                message: format!(
-                    "the composite type {}.{} has no mapping outside {PAYLOAD_SCHEMA}; it is \
-                     emitted as any JSON value",
-                    t.schema, t.name
-                ),
-            });
-        }
+        // `payloads::check_shape`); `relations` warns about them in other tables.
         return (
             SqlType::Composite {
                 schema: t.schema.clone(),
