@@ -87,13 +87,20 @@ pub fn check_shape(
     written: &str,
 ) -> Result<(), CatalogError> {
     if dimensions > 1 {
-        let element = written.trim_end_matches("[]");
+        let resolved = ty.sql();
+        let element = resolved.trim_end_matches("[]");
         let declared = format!(
             "{element}{}",
             "[]".repeat(usize::try_from(dimensions).unwrap_or(2))
         );
+        // A domain over an array is named as written, with what it stands for.
+        let subject = if written.ends_with("[]") {
+            declared
+        } else {
+            format!("its type {written} ({declared})")
+        };
         return Err(CatalogError::Invalid(format!(
-            "{place}: {declared} is a multi-dimensional array, which payloads do not support. \
+            "{place}: {subject} is a multi-dimensional array, which payloads do not support. \
              PostgreSQL does not keep the declared number of dimensions (the column stores [1, 2] \
              and [[[1]]] alike) and refuses sub-arrays of different lengths, and neither rule \
              can be said in JSON Schema, TypeScript, Zod or Rust. Write {element}[] for a list; \
@@ -366,6 +373,17 @@ mod tests {
             refused.starts_with("m.t.grid: integer[][] is a multi-dimensional array"),
             "{refused}"
         );
+        let refused = check_shape("m.t.grid", &grid, 2, "messenger_payloads.grid")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with(
+                "m.t.grid: its type messenger_payloads.grid (integer[][]) is a \
+                 multi-dimensional array"
+            ),
+            "{refused}"
+        );
+        assert!(refused.contains("Write integer[] for a list"), "{refused}");
         let foreign = list(SqlType::Composite {
             schema: "public".to_owned(),
             name: "address".to_owned(),
