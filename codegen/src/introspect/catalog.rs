@@ -145,7 +145,8 @@ async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::
     let rows = client
         .query(
             "SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typelem,
-                    t.typbasetype, t.typtypmod, t.typnotnull, t.typcategory::text, t.typndims
+                    t.typbasetype, t.typtypmod, t.typnotnull, t.typcategory::text,
+                    t.typndims::int4
                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace",
             &[],
         )
@@ -255,7 +256,7 @@ async fn relations(
                 "SELECT a.attnum, a.attname::text, a.atttypid, a.atttypmod, a.attnotnull,
                         pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                         a.attgenerated::text, col_description(a.attrelid, a.attnum),
-                        a.attndims, format_type(a.atttypid, a.atttypmod)
+                        a.attndims::int4, format_type(a.atttypid, a.atttypmod)
                    FROM pg_attribute a
                    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                   WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
