@@ -487,6 +487,166 @@ async fn oracle_judges_nested_payloads_by_their_own_table() {
     probe.both_accept(json!({"v": null})).await;
 }
 
+/// `messenger_payloads.inner_type` (`n integer NOT NULL CHECK (n > 0)`), its IR, and the IR of
+/// a `probe` table whose only column is `v <sql>` typed `ty`.
+async fn nested_probe(sql: &str, ty: Value) -> Probe {
+    Probe::tables(
+        &format!(
+            "CREATE TABLE messenger_payloads.inner_type (n integer NOT NULL CHECK (n > 0));
+             CREATE TABLE messenger_payloads.probe (v {sql});"
+        ),
+        json!([
+            { "name": "inner_type", "fields": [field("n", json!({"kind": "int4"}), false, false)] },
+            { "name": "probe", "fields": [field("v", ty, true, false)] },
+        ]),
+    )
+    .await
+}
+
+fn inner_type() -> Value {
+    json!({"kind": "composite", "schema": "messenger_payloads", "name": "inner_type"})
+}
+
+#[tokio::test]
+async fn oracle_judges_composite_values_by_their_own_table() {
+    // A column of a payload table's row type: jsonb_populate_record fills the composite field
+    // by field, so a missing key is NULL, an unknown key is ignored and the table's NOT NULL and
+    // CHECKs do not apply; it also reads the composite literal "(1)" from a string. The oracle
+    // types the object and INSERTs it into its own table.
+    let mut probe = nested_probe("messenger_payloads.inner_type", inner_type()).await;
+    probe.lenient(json!({"v": {"n": 0}})).await;
+    probe.lenient(json!({"v": {}})).await;
+    probe.lenient(json!({"v": {"n": 1, "unknown": true}})).await;
+    probe.lenient(json!({"v": "(1)"})).await;
+    probe.lenient(json!({"v": {"n": "1"}})).await;
+    probe.both_refuse(json!({"v": {"n": "x"}})).await;
+    probe.both_refuse(json!({"v": [{"n": 1}]})).await;
+    probe.both_accept(json!({"v": {"n": 1}})).await;
+    probe.both_accept(json!({"v": null})).await;
+    // `1.0` is the integer 1 in JSON; PostgreSQL's integer input refuses the text "1.0" inside
+    // a composite as it does at the top level, and the oracle writes it as 1.
+    let payload = json!({"v": {"n": 1.0}});
+    assert!(probe.postgres_alone("probe", &payload).await.is_err());
+    assert_eq!(probe.oracle("probe", &payload).await, Ok(()));
+}
+
+#[tokio::test]
+async fn oracle_judges_arrays_of_composites_item_by_item() {
+    // `messenger_payloads.inner_type[]`: each item is typed and INSERTed into its table; null
+    // items and nested arrays (which PostgreSQL stores as a second dimension) are refused.
+    let mut probe = nested_probe(
+        "messenger_payloads.inner_type[]",
+        json!({"kind": "array", "element": inner_type()}),
+    )
+    .await;
+    probe.lenient(json!({"v": [{"n": 1}, {"n": 0}]})).await;
+    probe.lenient(json!({"v": [{"n": 1}, {}]})).await;
+    probe.lenient(json!({"v": [{"n": 1, "extra": 2}]})).await;
+    probe.lenient(json!({"v": [{"n": 1}, null]})).await;
+    probe.lenient(json!({"v": [null]})).await;
+    probe.lenient(json!({"v": [[{"n": 1}]]})).await;
+    probe.lenient(json!({"v": ["(1)"]})).await;
+    probe
+        .both_refuse(json!({"v": [{"n": 1}, {"n": "x"}]}))
+        .await;
+    probe.both_refuse(json!({"v": [5]})).await;
+    probe.both_refuse(json!({"v": {"n": 1}})).await;
+    probe.both_accept(json!({"v": [{"n": 1}, {"n": 2}]})).await;
+    probe.both_accept(json!({"v": []})).await;
+}
+
+#[tokio::test]
+async fn oracle_judges_jsonb_arrays_tagged_with_a_payload_type() {
+    // `jsonb[]` whose COMMENT says `@payload inner_type`: a jsonb[] stores any JSON items (and
+    // JSON null as a NULL item); the oracle judges each item as an `inner_type`.
+    let mut probe = nested_probe(
+        "jsonb[]",
+        json!({"kind": "array", "element": {"kind": "jsonb", "payload": "inner_type"}}),
+    )
+    .await;
+    probe.lenient(json!({"v": [{"n": 0}]})).await;
+    probe.lenient(json!({"v": [{"n": 1}, {}]})).await;
+    probe
+        .lenient(json!({"v": [{"n": 1}, {"n": 2, "extra": true}]}))
+        .await;
+    probe.lenient(json!({"v": [5, "x"]})).await;
+    probe.lenient(json!({"v": [{"n": 1}, null]})).await;
+    probe
+        .both_accept(json!({"v": [{"n": 1}, {"n": 2.0}]}))
+        .await;
+    probe.both_accept(json!({"v": []})).await;
+}
+
+#[tokio::test]
+async fn oracle_reads_composite_types_attribute_by_attribute() {
+    // A `CREATE TYPE` has no table: its attributes are optional and nullable, and only their
+    // types constrain them (varchar(n), domains with NOT NULL and CHECKs — which PostgreSQL
+    // enforces inside composite values). The oracle refuses unknown keys and strings, then lets
+    // jsonb_populate_record of the type judge the rest; the same for jsonb tagged with it.
+    let mut probe = Probe::tables(
+        "CREATE DOMAIN messenger_payloads.cents AS bigint NOT NULL CHECK (VALUE >= 0);
+         CREATE TYPE messenger_payloads.money AS (amount messenger_payloads.cents, label varchar(3));
+         CREATE TABLE messenger_payloads.probe (v messenger_payloads.money, j jsonb);",
+        json!([{ "name": "probe", "fields": [
+            field("v", json!({"kind": "composite", "schema": "messenger_payloads", "name": "money"}), true, false),
+            field("j", json!({"kind": "jsonb", "payload": "money"}), true, false),
+        ] }]),
+    )
+    .await;
+    let mut amount = field("amount", json!({"kind": "int8"}), false, false);
+    amount["checks"] = json!([{"kind": "minimum", "value": 0, "exclusive": false}]);
+    probe.catalog.schemas = serde_json::from_value(json!([{
+        "name": "messenger_payloads", "tables": [], "views": [], "enums": [],
+        "composite_types": [{"name": "money", "comment": null, "attributes": [
+            amount,
+            field("label", json!({"kind": "varchar", "max_length": 3}), true, false),
+        ]}],
+    }]))
+    .unwrap();
+    probe.lenient(json!({"v": {"amount": 1, "x": 1}})).await;
+    probe.lenient(json!({"v": "(1,)"})).await;
+    probe
+        .lenient(json!({"v": {"amount": 1, "label": "abc "}}))
+        .await;
+    probe.both_refuse(json!({"v": {"amount": -1}})).await;
+    probe.both_refuse(json!({"v": {}})).await;
+    probe.both_refuse(json!({"v": {"amount": null}})).await;
+    probe
+        .both_refuse(json!({"v": {"amount": 1, "label": "abcd"}}))
+        .await;
+    probe.both_accept(json!({"v": {"amount": 1}})).await;
+    probe
+        .both_accept(json!({"v": {"amount": 1, "label": null}}))
+        .await;
+    // jsonb takes anything; tagged `@payload money`, it is judged as a money.
+    probe.lenient(json!({"j": {"amount": -1}})).await;
+    probe.lenient(json!({"j": {}})).await;
+    probe
+        .lenient(json!({"j": {"amount": 1, "label": "abcd"}}))
+        .await;
+    probe
+        .both_accept(json!({"j": {"amount": 1, "label": "abc"}}))
+        .await;
+}
+
+#[tokio::test]
+async fn oracle_rejects_multidimensional_values_in_array_columns() {
+    // An array column takes any number of dimensions, whatever it declares: `integer[]` stores
+    // [[1, 2], [3, 4]]. The contract's arrays have one dimension (the generator refuses a
+    // column declared `integer[][]`); sub-arrays of different lengths PostgreSQL refuses too.
+    let mut probe = Probe::column(
+        "integer[]",
+        json!({"kind": "array", "element": {"kind": "int4"}}),
+    )
+    .await;
+    probe.lenient(json!({"v": [[1, 2], [3, 4]]})).await;
+    probe.lenient(json!({"v": [[1]]})).await;
+    probe.lenient(json!({"v": [[]]})).await;
+    probe.both_refuse(json!({"v": [[1], [2, 3]]})).await;
+    probe.both_refuse(json!({"v": [[1], 2]})).await;
+    probe.both_accept(json!({"v": [1, 2]})).await;
+}
+
 #[tokio::test]
 async fn oracle_inserts_only_the_keys_present_so_defaults_apply() {
     // DESIGN.md's `SELECT *` inserts NULL for a missing key, past the column's DEFAULT; the

@@ -121,7 +121,7 @@ async fn unknown_names_and_unaccepted_types_are_refused() {
     );
     assert!(
         err.to_string()
-            .contains("known transports: email, notifications, webhooks"),
+            .contains("known transports: email, notifications, orders, webhooks"),
         "{err}"
     );
     let err = messenger

@@ -37,6 +37,63 @@ fn at(text: &str) -> DateTime<chrono::FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
 }
 
+fn euros(amount_cents: i64) -> Money {
+    Money {
+        amount_cents,
+        currency: "EUR".into(),
+    }
+}
+
+/// An order with every nested form: a list of line items (a payload table's row type, each
+/// with a composite `money` inside), addresses (one required, one optional), discounts (jsonb[]
+/// tagged `@payload`), a composite total, tags and metadata.
+fn order() -> OrderPlaced {
+    let item = |sku: &str, quantity: i32, cents: i64| OrderLineItem {
+        sku: sku.into(),
+        name: format!("Product {sku}"),
+        quantity,
+        unit_price: euros(cents),
+        gift_note: None,
+    };
+    OrderPlaced {
+        order_id: "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c".parse().unwrap(),
+        customer_id: "7c6b5a49-3827-4160-9f8e-7d6c5b4a3928".parse().unwrap(),
+        placed_at: at("2026-11-28T09:15:00+01:00"),
+        items: vec![
+            item("TEA-EARL-GREY", 2, 450),
+            OrderLineItem {
+                gift_note: Some("Happy birthday, Ada! 🎂".into()),
+                ..item("MUG-01", 1, 1299)
+            },
+            item("SPOON-7", 6, 199),
+        ],
+        shipping: OrderAddress {
+            recipient: "Ada Lovelace".into(),
+            line1: "12 St James's Square".into(),
+            line2: None,
+            city: "London".into(),
+            postal_code: "SW1Y 4JH".into(),
+            country: "GB".into(),
+        },
+        billing: Some(OrderAddress {
+            recipient: "Charles Babbage".into(),
+            line1: "1 Dorset Street".into(),
+            line2: Some("c/o The Analytical Society".into()),
+            city: "London".into(),
+            postal_code: "W1U 4EG".into(),
+            country: "GB".into(),
+        }),
+        discounts: vec![OrderDiscount {
+            code: "WELCOME10".into(),
+            amount_cents: 300,
+            source: OrderDiscountSource::Voucher,
+        }],
+        total: euros(3093),
+        tags: vec!["gift".into(), "first-order".into()],
+        metadata: Some(json!({"channel": "web", "ab_test": ["b", 2]})),
+    }
+}
+
 #[tokio::test]
 async fn every_message_type_round_trips_through_every_transport_that_accepts_it() {
     let (_db, messenger, client) = demo::migrated(2).await;
@@ -94,15 +151,19 @@ async fn every_message_type_round_trips_through_every_transport_that_accepts_it(
     };
     round_trip::<WebhooksTransport, _>(&messenger, &client, &webhook).await;
 
+    round_trip::<OrdersTransport, _>(&messenger, &client, &order()).await;
+
     // Every message type with a transport was exercised above.
     assert_eq!(
         [
+            OrderPlaced::MESSAGE_TYPE,
             SendEmail::MESSAGE_TYPE,
             SmsNotification::MESSAGE_TYPE,
             UserSignedUp::MESSAGE_TYPE,
             WebhookDelivery::MESSAGE_TYPE,
         ],
         [
+            "order_placed",
             "send_email",
             "sms_notification",
             "user_signed_up",
@@ -112,6 +173,10 @@ async fn every_message_type_round_trips_through_every_transport_that_accepts_it(
     assert_eq!(
         MESSAGE_TYPES,
         [
+            "order_address",
+            "order_discount",
+            "order_line_item",
+            "order_placed",
             "retry_policy",
             "send_email",
             "sms_notification",
@@ -122,6 +187,37 @@ async fn every_message_type_round_trips_through_every_transport_that_accepts_it(
     );
     assert_eq!(EmailTransport::MESSAGE_TYPES, ["send_email"]);
     assert_eq!(SendEmail::TRANSPORTS, ["email", "notifications"]);
+}
+
+#[tokio::test]
+async fn an_invalid_line_item_is_refused_with_a_pointer_into_the_list() {
+    // The struct's types cannot say "sku matches ^[A-Z0-9][A-Z0-9-]*$" or "1..100 items";
+    // validation reports where in the nested list the problem is, before any SQL.
+    let (_db, messenger, client) = demo::migrated(1).await;
+    let mut bad = order();
+    bad.items[2].sku = "spoon 7".into();
+    bad.items[1].unit_price.currency = "euro".into();
+    let err = messenger
+        .dispatch::<OrdersTransport, _>(&bad, &DispatchOptions::default())
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("at /items/2/sku"), "{shown}");
+    assert!(shown.contains("at /items/1/unit_price/currency"), "{shown}");
+    let mut empty = order();
+    empty.items.clear();
+    let shown = messenger
+        .dispatch::<OrdersTransport, _>(&empty, &DispatchOptions::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(shown.contains("at /items"), "{shown}");
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM messenger_messages", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 0);
 }
 
 #[tokio::test]

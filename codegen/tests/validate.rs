@@ -65,6 +65,41 @@ fn human_output_lists_every_error_and_exits_1() {
 }
 
 #[test]
+fn errors_in_nested_lists_point_at_the_item_and_its_field() {
+    // One invalid line item (its sku, quantity, a missing field of its nested money, an unknown
+    // key) and a null discount: each error names the item's index and the field inside it.
+    let out = validate(
+        &[
+            "--transport",
+            "orders",
+            "--type",
+            "order_placed",
+            &format!("{P}/invalid_order.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for pointer in [
+        "at /items/2/sku:",
+        "at /items/2/quantity:",
+        "at /items/2/unit_price:",
+        "at /items/2:",
+        "at /discounts/1:",
+    ] {
+        assert!(
+            stdout.contains(pointer),
+            "{pointer} missing from:\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("at /items/0") && !stdout.contains("at /items/1"),
+        "{stdout}"
+    );
+    insta::assert_snapshot!("nested", stdout);
+}
+
+#[test]
 fn json_output_is_one_line_per_file_and_envelopes_need_no_type() {
     let out = validate(
         &[
@@ -122,7 +157,7 @@ fn unknown_names_on_the_command_line_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "error: unknown transport `pigeon`; known transports: email, notifications, webhooks\n"
+        "error: unknown transport `pigeon`; known transports: email, notifications, orders, webhooks\n"
     );
 
     let out = validate(

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand::{RngExt as _, SeedableRng as _};
 use serde_json::{Map, Value, json};
 
-use crate::ir::{Catalog, CatalogFacts, Column, ColumnFacts, Constraints, SqlType, TypeFacts};
+use crate::ir::{
+    Catalog, CatalogFacts, Column, ColumnFacts, Constraints, PAYLOAD_SCHEMA, SqlType, TypeFacts,
+};
 use crate::values::{self, Rng, Values};
 
 /// The seed of every corpus: the same payloads on every run.
@@ -55,15 +57,21 @@ impl<'a> Generator<'a> {
         }
     }
 
-    /// The corpus of every message type, by name.
+    /// The corpus of every message type, by name (composite types are only nested: their
+    /// values are judged inside the message types that hold them).
     pub fn all(mut self) -> BTreeMap<String, Vec<Case>> {
         for message_type in &self.catalog.message_types {
             self.corpus(&message_type.name);
         }
+        let catalog = self.catalog;
         self.corpora
+            .into_iter()
+            .filter(|(name, _)| catalog.message_type(name).is_some())
+            .collect()
     }
 
-    /// The corpus of one message type (built once; nested types first).
+    /// The corpus of one payload type, a message type or a composite type (built once;
+    /// nested types first).
     pub fn corpus(&mut self, name: &str) -> Vec<Case> {
         if let Some(cases) = self.corpora.get(name) {
             return cases.clone();
@@ -80,8 +88,7 @@ impl<'a> Generator<'a> {
 
     fn build(&mut self, name: &str) -> Vec<Case> {
         let catalog = self.catalog;
-        let message_type = catalog.payload_type(name);
-        let columns = &message_type.fields;
+        let columns = catalog.payload_type(name).fields;
         let values: Vec<Values> = columns.iter().map(|c| self.column_values(c)).collect();
 
         let minimal: Map<String, Value> = columns
@@ -402,6 +409,13 @@ impl<'a> Generator<'a> {
                 )
             }
             SqlType::Array { element } => self.array_values(element, c),
+            SqlType::Composite { schema, name } => {
+                assert_eq!(
+                    schema, PAYLOAD_SCHEMA,
+                    "the generator refuses composite types outside {PAYLOAD_SCHEMA} in payloads"
+                );
+                self.nested_values(name)
+            }
         }
     }
 
@@ -432,6 +446,47 @@ impl<'a> Generator<'a> {
         }
         v.bad(format!("nested `{nested}`: an empty object"), json!({}));
         v
+    }
+
+    /// Arrays of nested objects: several different valid items, and invalid items (a missing
+    /// field, an unknown key, wrong values) at the first, a middle and the last position.
+    fn object_items(items: &Values, min: usize, max: Option<usize>, v: &mut Values) {
+        let n = 5.clamp(min.max(1), max.unwrap_or(5).max(1));
+        let valid: Vec<Value> = items
+            .valid
+            .iter()
+            .map(|(_, item)| item.clone())
+            .cycle()
+            .take(n)
+            .collect();
+        v.ok(format!("{n} different valid items"), json!(valid));
+        let mut chosen: Vec<&(String, Value)> = Vec::new();
+        for wanted in [
+            "missing required field",
+            "extra property",
+            "null where not allowed",
+        ] {
+            chosen.extend(
+                items
+                    .invalid
+                    .iter()
+                    .filter(|(l, _)| l.contains(wanted))
+                    .take(2),
+            );
+        }
+        chosen.extend(items.invalid.iter().step_by(3).take(8));
+        let mut positions = vec![0, n / 2, n - 1];
+        positions.dedup();
+        for (label, bad) in chosen {
+            for &position in &positions {
+                let mut array = valid.clone();
+                array[position] = bad.clone();
+                v.bad(
+                    format!("item {position} of {n} is invalid: {label}"),
+                    json!(array),
+                );
+            }
+        }
     }
 
     fn array_values(&mut self, element: &SqlType, c: &Constraints) -> Values {
@@ -502,6 +557,9 @@ impl<'a> Generator<'a> {
         v.bad("only a null item", json!([null]));
         for (label, item) in items.invalid.iter().take(25) {
             v.bad(format!("an item that is {label}"), pad(item.clone()));
+        }
+        if element.nested_payload().is_some() {
+            Self::object_items(&items, min, max, &mut v);
         }
         v.bad("an array of arrays", json!([one.clone()]));
         let literal = format!(

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-pub use messenger_ir::{Catalog, Check, Column, MessageType, SqlType};
+pub use messenger_ir::{Catalog, Check, Column, ObjectType, PAYLOAD_SCHEMA, SqlType};
 
 /// `Number.MAX_SAFE_INTEGER`, the int8 policy's bound (CONTRACT.md).
 pub const MAX_SAFE_INTEGER: i128 = (1 << 53) - 1;
@@ -22,16 +22,16 @@ pub fn load() -> Catalog {
 
 /// Look-ups that fail the test when the IR lacks what the corpus refers to.
 pub trait CatalogFacts {
-    /// The message type of this name.
-    fn payload_type(&self, name: &str) -> &MessageType;
+    /// The payload type of this name: a message type, or a composite type nested in them.
+    fn payload_type(&self, name: &str) -> ObjectType<'_>;
     /// The labels of the enum type `schema.name`.
     fn enum_labels(&self, schema: &str, name: &str) -> &[String];
 }
 
 impl CatalogFacts for Catalog {
-    fn payload_type(&self, name: &str) -> &MessageType {
-        self.message_type(name)
-            .unwrap_or_else(|| panic!("no message type `{name}` in the IR"))
+    fn payload_type(&self, name: &str) -> ObjectType<'_> {
+        self.object_type(name)
+            .unwrap_or_else(|| panic!("no message type or composite type `{name}` in the IR"))
     }
 
     fn enum_labels(&self, schema: &str, name: &str) -> &[String] {

@@ -116,6 +116,10 @@ fn schemars_schemas() -> BTreeMap<&'static str, Value> {
         };
     }
     schemas! {
+        "order_address" => p::OrderAddress,
+        "order_discount" => p::OrderDiscount,
+        "order_line_item" => p::OrderLineItem,
+        "order_placed" => p::OrderPlaced,
         "retry_policy" => p::RetryPolicy,
         "send_email" => p::SendEmail,
         "sms_notification" => p::SmsNotification,

@@ -12,21 +12,26 @@
 //! braces and missing hyphens, `timestamptz` accepts `now`, `epoch`, `2024-01-01` and
 //! `24:00:00`, the date/time types roll second 60 (a leap second) over into the next minute,
 //! `varchar(n)` silently drops trailing spaces past `n`, `int8` goes to 2^63−1,
-//! and a `jsonb` column takes any JSON even when its COMMENT names a nested payload type. The
-//! typing layer refuses each of those first, and says why; what it lets through, PostgreSQL
-//! judges: NOT NULL, CHECKs, varchar lengths, enum labels, integer ranges, real dates, year 0,
-//! UTC offsets past ±15:59 and U+0000 in text and jsonb (all of which it refuses itself).
-//! `tests/agreement.rs` has one named test per decision.
+//! a `jsonb` column takes any JSON even when its COMMENT names a nested payload type, an array
+//! column takes any number of dimensions whatever it declares (`[[1, 2], [3, 4]]` in an
+//! `integer[]`), and a composite column reads the literal `"(a,1)"` from a string and fills
+//! a nested object field by field: a missing key is NULL, an unknown key is ignored, and the
+//! NOT NULL, DEFAULT and CHECKs of a table whose row type it is do not apply. The typing layer
+//! refuses each of those first, and says why; a nested object of a table's row type (or of a
+//! jsonb column tagged `@payload`) is then judged by an INSERT into its own table, and one of a
+//! `CREATE TYPE` by `jsonb_populate_record` of its type. What the typing layer lets through,
+//! PostgreSQL judges: NOT NULL, CHECKs, varchar lengths, enum labels, domains, integer ranges,
+//! real dates, year 0, UTC offsets past ±15:59 and U+0000 in text and jsonb (all of which it
+//! refuses itself). `tests/agreement.rs` has one named test per decision.
 
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 use tokio_postgres::Client;
 
-use crate::ir::{Catalog, CatalogFacts, MAX_SAFE_INTEGER, MessageType, SqlType, TypeFacts};
-
-/// The schema that holds the message type tables.
-pub const PAYLOAD_SCHEMA: &str = "messenger_payloads";
+use crate::ir::{
+    Catalog, CatalogFacts, MAX_SAFE_INTEGER, ObjectType, PAYLOAD_SCHEMA, SqlType, TypeFacts,
+};
 
 /// CONTRACT.md's uuid pattern: the canonical 8-4-4-4-12 form, either case.
 pub const UUID_PATTERN: &str =
@@ -58,11 +63,15 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     validator.is_valid(&Value::from(text))
 }
 
-/// One INSERT the oracle runs: a (typed, normalised) object for one message type table.
+/// One statement the oracle runs: a (typed, normalised) object of one payload type, INSERTed
+/// into its table, or for a composite type (which has no table) read with
+/// `jsonb_populate_record` of the type.
 #[derive(Debug, Clone)]
 pub struct Insert {
-    /// The table (message type).
+    /// The payload type: a message type (table) or a composite type of messenger_payloads.
     pub message_type: String,
+    /// Whether it is a composite type rather than a table.
+    pub composite: bool,
     /// Where the object is in the payload (`""` for the payload itself).
     pub pointer: String,
     /// The object, with integer-valued floats in integer columns written as integers.
@@ -93,22 +102,25 @@ pub fn type_check(
     }
 }
 
+/// Types one object of `message_type`, queues the statement that judges it, and returns it
+/// typed (`None` when it has errors).
 fn check_object(
     catalog: &Catalog,
-    message_type: &MessageType,
+    message_type: ObjectType<'_>,
     value: &Value,
     pointer: &str,
     inserts: &mut Vec<Insert>,
     errors: &mut Vec<String>,
-) {
+) -> Option<Map<String, Value>> {
     let Some(object) = value.as_object() else {
         errors.push(format!(
             "{pointer}: a `{}` payload is a JSON object, not {}",
             message_type.name,
             json_type(value)
         ));
-        return;
+        return None;
     };
+    let errors_before = errors.len();
     let mut typed = Map::new();
     for (key, value) in object {
         let at = format!("{pointer}/{}", escape_pointer(key));
@@ -132,10 +144,12 @@ fn check_object(
         }
     }
     inserts.push(Insert {
-        message_type: message_type.name.clone(),
+        message_type: message_type.name.to_owned(),
+        composite: !message_type.is_message_type,
         pointer: pointer.to_owned(),
-        object: typed,
+        object: typed.clone(),
     });
+    (errors.len() == errors_before).then_some(typed)
 }
 
 fn escape_pointer(key: &str) -> String {
@@ -280,22 +294,27 @@ fn check_value(
             payload: Some(nested),
         } => {
             // A jsonb column takes any JSON; the COMMENT's @payload says it must be a
-            // `nested`, which its own table judges.
-            let mut errors = Vec::new();
-            check_object(
-                catalog,
-                catalog.payload_type(nested),
-                value,
-                at,
-                inserts,
-                &mut errors,
-            );
-            if errors.is_empty() {
-                Ok(value.clone())
-            } else {
-                Err(format!("nested `{nested}`: {}", errors.join("; ")))
-            }
+            // `nested`, which its own table (or type) judges. jsonb keeps the value as given.
+            check_nested(catalog, nested, value, at, inserts).map(|_| value.clone())
         }
+        SqlType::Composite { schema, name } if schema == PAYLOAD_SCHEMA => {
+            // PostgreSQL reads a composite literal from a string ("(a,1)") and fills an object
+            // field by field, past the NOT NULL and CHECKs of the type's table: the object is
+            // typed here and judged by its own table (or type); the outer INSERT gets it
+            // typed, so that `5.0` reaches an integer field as 5.
+            if !value.is_object() {
+                return Err(format!(
+                    "expected a `{name}` object, got {} (PostgreSQL would read a composite \
+                     literal such as \"(a,1)\" from a string)",
+                    json_type(value)
+                ));
+            }
+            check_nested(catalog, name, value, at, inserts).map(Value::Object)
+        }
+        SqlType::Composite { schema, name } => Err(format!(
+            "the composite type {schema}.{name} is outside {PAYLOAD_SCHEMA}, which the \
+             generator refuses in payloads"
+        )),
         SqlType::Enum { .. } => match value {
             // The label itself is PostgreSQL's to check.
             Value::String(_) => Ok(value.clone()),
@@ -318,6 +337,29 @@ fn check_value(
             }
             Ok(Value::Array(typed))
         }
+    }
+}
+
+/// Types a nested object of the payload type `nested` at `at`, queueing its statements.
+fn check_nested(
+    catalog: &Catalog,
+    nested: &str,
+    value: &Value,
+    at: &str,
+    inserts: &mut Vec<Insert>,
+) -> Result<Map<String, Value>, String> {
+    let mut errors = Vec::new();
+    let typed = check_object(
+        catalog,
+        catalog.payload_type(nested),
+        value,
+        at,
+        inserts,
+        &mut errors,
+    );
+    match typed {
+        Some(typed) if errors.is_empty() => Ok(typed),
+        _ => Err(format!("nested `{nested}`: {}", errors.join("; "))),
     }
 }
 
@@ -397,6 +439,35 @@ pub fn insert_sql(table: &str, keys: &[&str]) -> String {
     )
 }
 
+/// Reads `object` as a value of the composite type `messenger_payloads.<name>`: PostgreSQL
+/// checks each attribute's type, length, enum label and domain (NOT NULL and CHECKs), with a
+/// missing key read as NULL.
+pub fn populate_sql(name: &str) -> String {
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    format!(
+        "SELECT jsonb_populate_record(NULL::{PAYLOAD_SCHEMA}.{}, $1)",
+        quote(name)
+    )
+}
+
+/// Runs the statement that judges `insert` in a transaction that is rolled back: the INSERT
+/// of its object (keys present only) into its table, or `jsonb_populate_record` of its
+/// composite type; `Err` carries PostgreSQL's message.
+pub async fn postgres_judge(client: &mut Client, insert: &Insert) -> Result<(), String> {
+    if !insert.composite {
+        return postgres_insert(client, &insert.message_type, &insert.object).await;
+    }
+    let payload = Value::Object(insert.object.clone());
+    client
+        .execute(populate_sql(&insert.message_type).as_str(), &[&payload])
+        .await
+        .map(|_| ())
+        .map_err(|e| match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        })
+}
+
 /// Runs the INSERT of `object` (keys present only) into `table` in a transaction that is
 /// rolled back; `Err` carries PostgreSQL's message.
 pub async fn postgres_insert(
@@ -435,13 +506,18 @@ pub async fn judge(
     let inserts = type_check(catalog, message_type, payload)?;
     let mut errors = Vec::new();
     for insert in &inserts {
-        if let Err(e) = postgres_insert(client, &insert.message_type, &insert.object).await {
+        if let Err(e) = postgres_judge(client, insert).await {
             errors.push(format!(
-                "{}: INSERT INTO {PAYLOAD_SCHEMA}.{}: {e}",
+                "{}: {} {PAYLOAD_SCHEMA}.{}: {e}",
                 if insert.pointer.is_empty() {
                     "/"
                 } else {
                     &insert.pointer
+                },
+                if insert.composite {
+                    "jsonb_populate_record of"
+                } else {
+                    "INSERT INTO"
                 },
                 insert.message_type
             ));

@@ -13,6 +13,12 @@ import type { z } from "zod";
 import type { Constants, Database, Enums, Json, Tables, TablesInsert } from "@generated/database.ts";
 import type {
   MessageTypes,
+  Money,
+  OrderAddress,
+  OrderDiscount,
+  OrderLineItem,
+  OrderPlaced,
+  OrdersMessage,
   RetryPolicy,
   SendEmail,
   SmsNotification,
@@ -21,6 +27,8 @@ import type {
 } from "@generated/payloads.ts";
 import {
   MESSAGE_TYPE_SCHEMAS,
+  MoneySchema,
+  OrderPlacedSchema,
   RetryPolicySchema,
   SendEmailSchema,
   SmsNotificationSchema,
@@ -145,6 +153,10 @@ const _sendEmail: Equals<z.infer<typeof SendEmailSchema>, SendEmail> = true;
 const _smsNotification: Equals<z.infer<typeof SmsNotificationSchema>, SmsNotification> = true;
 const _userSignedUp: Equals<z.infer<typeof UserSignedUpSchema>, UserSignedUp> = true;
 const _webhookDelivery: Equals<z.infer<typeof WebhookDeliverySchema>, WebhookDelivery> = true;
+const _orderPlaced: Equals<z.infer<typeof OrderPlacedSchema>, OrderPlaced> = true;
+// A composite type (CREATE TYPE) has an interface and a schema, but is no message type.
+const _money: Equals<z.infer<typeof MoneySchema>, Money> = true;
+const _moneyNotAMessage: Equals<Extract<keyof MessageTypes, "money">, never> = true;
 
 // The same for every message type there is, so a new type cannot be forgotten here.
 type Inferred = {
@@ -225,4 +237,72 @@ export const webhookWithExtraKey: WebhookDelivery = {
   sequence: 7,
   // @ts-expect-error no such field (additionalProperties: false)
   unexpected: 1,
+};
+
+// Nested payloads: a list of a payload table's rows, one required and one nullable row, a
+// jsonb[] tagged `@payload`, and a composite type (its attributes required only through their
+// domains' NOT NULL).
+const _items: Equals<OrderPlaced["items"], OrderLineItem[]> = true;
+const _shipping: Equals<OrderPlaced["shipping"], OrderAddress> = true;
+const _billing: Equals<OrderPlaced["billing"], OrderAddress | null | undefined> = true;
+const _discounts: Equals<OrderPlaced["discounts"], OrderDiscount[] | undefined> = true;
+const _total: Equals<OrderPlaced["total"], Money> = true;
+const _unitPrice: Equals<OrderLineItem["unit_price"], Money> = true;
+const _amount: Equals<Money["amount_cents"], number> = true;
+const _ordersCarry: Equals<OrdersMessage["body"], OrderPlaced> = true;
+
+const lineItem: OrderLineItem = {
+  sku: "TEA-EARL-GREY",
+  name: "Earl Grey",
+  unit_price: { amount_cents: 450, currency: "EUR" },
+};
+const address: OrderAddress = {
+  recipient: "Ada Lovelace",
+  line1: "12 St James's Square",
+  city: "London",
+  postal_code: "SW1Y 4JH",
+  country: "GB",
+};
+export const order: OrderPlaced = {
+  order_id: uuid,
+  customer_id: uuid,
+  placed_at: "2026-11-28T09:15:00+01:00",
+  items: [lineItem, { ...lineItem, quantity: 2, gift_note: null }],
+  shipping: address,
+  billing: null,
+  discounts: [{ code: "WELCOME10", amount_cents: 300, source: "loyalty" }],
+  total: { amount_cents: 1050, currency: "EUR" },
+};
+export const orderWithBadItem: OrderPlaced = {
+  ...order,
+  items: [
+    lineItem,
+    // @ts-expect-error a line item needs its unit_price
+    { sku: "MUG-01", name: "Mug" },
+  ],
+};
+export const orderWithNullItem: OrderPlaced = {
+  ...order,
+  // @ts-expect-error items are never null (PostgreSQL arrays take NULL; the contract does not)
+  items: [lineItem, null],
+};
+export const orderWithExtraItemKey: OrderPlaced = {
+  ...order,
+  // @ts-expect-error no such field in a line item (additionalProperties: false)
+  items: [{ ...lineItem, colour: "red" }],
+};
+export const orderWithNullShipping: OrderPlaced = {
+  ...order,
+  // @ts-expect-error shipping is NOT NULL
+  shipping: null,
+};
+export const orderWithBadDiscount: OrderPlaced = {
+  ...order,
+  // @ts-expect-error "coupon" is not a source of order_discount
+  discounts: [{ code: "X", amount_cents: 1, source: "coupon" }],
+};
+export const orderWithPartialMoney: OrderPlaced = {
+  ...order,
+  // @ts-expect-error the domain of currency is NOT NULL, so a money needs it
+  total: { amount_cents: 1050 },
 };

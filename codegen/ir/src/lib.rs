@@ -1,6 +1,6 @@
 //! The IR of `messenger-gen`: a plain-data, serde-serialisable catalog of what the SQL declares —
-//! tables, views, enums, message (payload) types and transports — in a stable order (schemas,
-//! relations and enums by name; columns by position). The generator's introspection builds it,
+//! tables, views, enums, composite types, message (payload) types and transports — in a stable
+//! order (schemas, relations, enums and composite types by name; columns by position). The generator's introspection builds it,
 //! its emitters read it, and it is written to `generated/ir.json`, which the root tests read
 //! back into these same types: a new SQL type is a compile error wherever it must be handled.
 //! Nothing in it refers back to PostgreSQL.
@@ -13,7 +13,8 @@ pub const PAYLOAD_SCHEMA: &str = "messenger_payloads";
 /// Everything the emitters need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
-    /// Database schemas with their tables, views and enums (`public`, `messenger_payloads`).
+    /// Database schemas with their tables, views, enums and composite types (`public`,
+    /// `messenger_payloads`).
     pub schemas: Vec<Schema>,
     /// Message types: the tables of [`PAYLOAD_SCHEMA`], by name.
     pub message_types: Vec<MessageType>,
@@ -32,6 +33,21 @@ pub struct Schema {
     pub views: Vec<Relation>,
     /// Enum types, by name.
     pub enums: Vec<EnumType>,
+    /// Composite types (`CREATE TYPE ... AS (...)`), by name.
+    #[serde(default)]
+    pub composite_types: Vec<CompositeType>,
+}
+
+/// A composite type and its attributes (as columns: name, type, comment; composite attributes
+/// cannot be NOT NULL, have no DEFAULT and no CHECK).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompositeType {
+    /// Its name.
+    pub name: String,
+    /// Its COMMENT.
+    pub comment: Option<String>,
+    /// Its attributes, in order.
+    pub attributes: Vec<Column>,
 }
 
 /// A table or a view.
@@ -143,9 +159,10 @@ pub enum SqlType {
     Inet,
     /// `json`.
     Json,
-    /// `jsonb`; `payload` names a message type describing it (from an `@payload` COMMENT tag).
+    /// `jsonb`; `payload` names the payload type describing it (from an `@payload` COMMENT tag):
+    /// a message type or a composite type of [`PAYLOAD_SCHEMA`].
     Jsonb {
-        /// The message type the value must match, if declared.
+        /// The payload type the value must match, if declared.
         payload: Option<String>,
     },
     /// An enum type.
@@ -160,6 +177,13 @@ pub enum SqlType {
         /// The element type.
         element: Box<SqlType>,
     },
+    /// A composite type: a `CREATE TYPE ... AS (...)` type or a table's row type.
+    Composite {
+        /// Its schema.
+        schema: String,
+        /// Its name.
+        name: String,
+    },
     /// A type none of the targets knows; emitted as "any" with a warning.
     Other {
         /// The type as PostgreSQL prints it.
@@ -168,14 +192,77 @@ pub enum SqlType {
 }
 
 impl SqlType {
-    /// The message type whose payloads the values hold (a jsonb column tagged `@payload`),
-    /// looking through arrays.
+    /// The payload type (an [`ObjectType`]) whose values these are, looking through arrays: a
+    /// jsonb column tagged `@payload`, or a composite type of [`PAYLOAD_SCHEMA`] (a payload
+    /// table's row type or a `CREATE TYPE`).
     pub fn nested_payload(&self) -> Option<&str> {
         match self {
             SqlType::Jsonb { payload } => payload.as_deref(),
+            SqlType::Composite { schema, name } if schema == PAYLOAD_SCHEMA => Some(name),
             SqlType::Array { element } => element.nested_payload(),
             _ => None,
         }
+    }
+
+    /// The type as PostgreSQL writes it (`format_type`): `integer`, `character varying(5)`,
+    /// `jsonb[]`, `messenger_payloads.order_line_item[]`. For messages, which speak SQL.
+    pub fn sql(&self) -> String {
+        let sized = |base: &str, n: &Option<u32>| match n {
+            Some(n) => format!("{base}({n})"),
+            None => base.to_owned(),
+        };
+        match self {
+            SqlType::Bool => "boolean".to_owned(),
+            SqlType::Int2 => "smallint".to_owned(),
+            SqlType::Int4 => "integer".to_owned(),
+            SqlType::Int8 => "bigint".to_owned(),
+            SqlType::Float4 => "real".to_owned(),
+            SqlType::Float8 => "double precision".to_owned(),
+            SqlType::Numeric { precision, scale } => match (precision, scale) {
+                (Some(p), Some(s)) => format!("numeric({p},{s})"),
+                _ => "numeric".to_owned(),
+            },
+            SqlType::Text => "text".to_owned(),
+            SqlType::Varchar { max_length } => sized("character varying", max_length),
+            SqlType::Char { length } => sized("character", length),
+            SqlType::Uuid => "uuid".to_owned(),
+            SqlType::Date => "date".to_owned(),
+            SqlType::Timestamptz => "timestamp with time zone".to_owned(),
+            SqlType::Timestamp => "timestamp without time zone".to_owned(),
+            SqlType::Time => "time without time zone".to_owned(),
+            SqlType::Inet => "inet".to_owned(),
+            SqlType::Json => "json".to_owned(),
+            SqlType::Jsonb { .. } => "jsonb".to_owned(),
+            SqlType::Enum { schema, name } | SqlType::Composite { schema, name } => {
+                qualified(schema, name)
+            }
+            SqlType::Array { element } => format!("{}[]", element.sql()),
+            SqlType::Other { name } => name.clone(),
+        }
+    }
+}
+
+/// `schema.name` as `format_type` writes a type outside `pg_catalog` and `public` (which are
+/// on the default search path).
+fn qualified(schema: &str, name: &str) -> String {
+    let quote = |ident: &str| {
+        let plain = ident
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && ident
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+        if plain {
+            ident.to_owned()
+        } else {
+            format!("\"{}\"", ident.replace('"', "\"\""))
+        }
+    };
+    if schema == "public" || schema == "pg_catalog" {
+        quote(name)
+    } else {
+        format!("{}.{}", quote(schema), quote(name))
     }
 }
 
@@ -255,6 +342,44 @@ pub struct EnumType {
     pub comment: Option<String>,
 }
 
+/// A type whose values are JSON objects in payloads: a message type (a table of
+/// [`PAYLOAD_SCHEMA`]) or a composite type of [`PAYLOAD_SCHEMA`] (`CREATE TYPE ... AS (...)`).
+/// Both can be nested in a payload, under their name; only a message type can be sent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ObjectType<'c> {
+    /// Its name (unique in [`PAYLOAD_SCHEMA`]: a table's row type and a composite type share
+    /// PostgreSQL's namespace of types).
+    pub name: &'c str,
+    /// Its COMMENT.
+    pub comment: Option<&'c str>,
+    /// Its fields: the table's columns or the type's attributes, in order.
+    pub fields: &'c [Column],
+    /// Whether it is a message type (a table) rather than a composite type.
+    pub is_message_type: bool,
+}
+
+impl<'c> ObjectType<'c> {
+    /// A message type as an object type.
+    pub fn of_message_type(message_type: &'c MessageType) -> ObjectType<'c> {
+        ObjectType {
+            name: &message_type.name,
+            comment: message_type.comment.as_deref(),
+            fields: &message_type.fields,
+            is_message_type: true,
+        }
+    }
+
+    /// A composite type as an object type.
+    pub fn of_composite_type(composite: &'c CompositeType) -> ObjectType<'c> {
+        ObjectType {
+            name: &composite.name,
+            comment: composite.comment.as_deref(),
+            fields: &composite.attributes,
+            is_message_type: false,
+        }
+    }
+}
+
 /// A message type: a table of [`PAYLOAD_SCHEMA`]; its columns are the payload's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageType {
@@ -302,5 +427,143 @@ impl Catalog {
             .enums
             .iter()
             .find(|e| e.name == name)
+    }
+
+    /// The composite type `schema.name`.
+    pub fn composite_type(&self, schema: &str, name: &str) -> Option<&CompositeType> {
+        self.schemas
+            .iter()
+            .find(|s| s.name == schema)?
+            .composite_types
+            .iter()
+            .find(|c| c.name == name)
+    }
+
+    /// The message type or composite type of [`PAYLOAD_SCHEMA`] of this name.
+    pub fn object_type(&self, name: &str) -> Option<ObjectType<'_>> {
+        match self.message_type(name) {
+            Some(message_type) => Some(ObjectType::of_message_type(message_type)),
+            None => self
+                .composite_type(PAYLOAD_SCHEMA, name)
+                .map(ObjectType::of_composite_type),
+        }
+    }
+
+    /// Every message type, then every composite type of [`PAYLOAD_SCHEMA`], in the IR's order
+    /// (by name).
+    pub fn object_types(&self) -> Vec<ObjectType<'_>> {
+        let composites = self
+            .schemas
+            .iter()
+            .filter(|s| s.name == PAYLOAD_SCHEMA)
+            .flat_map(|s| &s.composite_types)
+            .map(ObjectType::of_composite_type);
+        self.message_types
+            .iter()
+            .map(ObjectType::of_message_type)
+            .chain(composites)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_written_as_postgresql_writes_them() {
+        let array = |element: SqlType| SqlType::Array {
+            element: Box::new(element),
+        };
+        let composite = |schema: &str, name: &str| SqlType::Composite {
+            schema: schema.to_owned(),
+            name: name.to_owned(),
+        };
+        assert_eq!(array(SqlType::Jsonb { payload: None }).sql(), "jsonb[]");
+        assert_eq!(
+            array(composite(PAYLOAD_SCHEMA, "order_line_item")).sql(),
+            "messenger_payloads.order_line_item[]"
+        );
+        assert_eq!(composite("public", "address").sql(), "address");
+        assert_eq!(
+            composite(PAYLOAD_SCHEMA, "Mood Ring").sql(),
+            "messenger_payloads.\"Mood Ring\""
+        );
+        assert_eq!(
+            SqlType::Varchar {
+                max_length: Some(5)
+            }
+            .sql(),
+            "character varying(5)"
+        );
+        assert_eq!(
+            SqlType::Numeric {
+                precision: Some(10),
+                scale: Some(2)
+            }
+            .sql(),
+            "numeric(10,2)"
+        );
+    }
+
+    #[test]
+    fn payload_types_are_message_types_and_composite_types_of_messenger_payloads() {
+        let column = |name: &str, ty: SqlType| Column {
+            name: name.to_owned(),
+            ty,
+            nullable: true,
+            default: None,
+            default_value: None,
+            identity: None,
+            generated: false,
+            comment: None,
+            checks: Vec::new(),
+        };
+        let composite = |name: &str| CompositeType {
+            name: name.to_owned(),
+            comment: None,
+            attributes: vec![column("a", SqlType::Int4)],
+        };
+        let schema = |name: &str, composite_types| Schema {
+            name: name.to_owned(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            enums: Vec::new(),
+            composite_types,
+        };
+        let catalog = Catalog {
+            schemas: vec![
+                schema("public", vec![composite("elsewhere")]),
+                schema(PAYLOAD_SCHEMA, vec![composite("money")]),
+            ],
+            message_types: vec![MessageType {
+                name: "order".to_owned(),
+                comment: None,
+                fields: vec![column(
+                    "total",
+                    SqlType::Composite {
+                        schema: PAYLOAD_SCHEMA.to_owned(),
+                        name: "money".to_owned(),
+                    },
+                )],
+            }],
+            transports: Vec::new(),
+        };
+        let names: Vec<(&str, bool)> = catalog
+            .object_types()
+            .iter()
+            .map(|o| (o.name, o.is_message_type))
+            .collect();
+        assert_eq!(names, [("order", true), ("money", false)]);
+        assert!(catalog.object_type("elsewhere").is_none());
+        let order = catalog.object_type("order").unwrap();
+        assert_eq!(order.fields[0].ty.nested_payload(), Some("money"));
+        assert!(catalog.composite_type("public", "elsewhere").is_some());
+        // An IR written before composite types existed still reads.
+        let old: Schema = serde_json::from_value(serde_json::json!({
+            "name": "public", "tables": [], "views": [], "enums": []
+        }))
+        .unwrap();
+        assert!(old.composite_types.is_empty());
     }
 }

@@ -289,12 +289,22 @@ fn print_verdict(format: OutputFormat, file: &str, verdict: &Verdict) -> Result<
                 Verdict::Invalid(errors) => errors.clone(),
                 Verdict::Unreadable(reason) => vec![error("", "unreadable", reason.clone())],
             };
-            let line = serde_json::json!({
-                "file": file,
-                "valid": matches!(verdict, Verdict::Valid),
-                "errors": errors,
-            });
-            output::line(&line.to_string())?;
+            // A struct, so the keys keep this order whatever serde_json's map order is.
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                file: &'a str,
+                valid: bool,
+                errors: &'a [PayloadError],
+            }
+            let line = Line {
+                file,
+                valid: matches!(verdict, Verdict::Valid),
+                errors: &errors,
+            };
+            let text = serde_json::to_string(&line).map_err(|e| {
+                Error::usage(format!("cannot render the verdict of {file} as JSON: {e}"))
+            })?;
+            output::line(&text)?;
         }
     }
     Ok(())

@@ -28,7 +28,8 @@ pub enum Kind {
     String,
     /// An array.
     Array,
-    /// A nested message type (a `jsonb` column tagged `@payload`).
+    /// A nested payload type (an object): a `jsonb` column tagged `@payload`, or a composite
+    /// type of `messenger_payloads` (a payload table's row type or a `CREATE TYPE`).
     Payload,
     /// Any JSON value (`json`, `jsonb` without a payload type, a type no target knows).
     Any,
@@ -100,8 +101,9 @@ pub struct Bound {
     pub exclusive: bool,
 }
 
-/// Whether a `jsonb` column tagged `@payload` holds a nested message type: in payloads yes;
-/// in table rows no, because PostgreSQL stores any JSON there.
+/// Whether a `jsonb` column tagged `@payload` (or a composite type of `messenger_payloads`)
+/// holds a nested payload type: in payloads yes; in table rows no, because PostgreSQL stores
+/// any JSON there (and composite columns of tables have no mapping yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nesting {
     /// The tag is enforced ([`Kind::Payload`]).
@@ -115,24 +117,45 @@ pub enum Nesting {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConstraintError {
     /// A CHECK about another JSON type than the column's.
-    #[error("the CHECK `{check}` has no meaning for {subject}")]
+    #[error(
+        "the CHECK `{check}` means nothing for a column of type {sql}, whose values are \
+         {subject}: no validator could enforce it. Remove the CHECK or change the column's type"
+    )]
     Inapplicable {
-        /// The IR's name of the CHECK (`minimum`, `one_of`, ...).
-        check: &'static str,
-        /// What the column holds (`a JSON string`, `the nested payload `x``).
+        /// The CHECK as SQL (`>= 5`, `char_length(...) <= 3`, `IN (...)`).
+        check: String,
+        /// The column's type as PostgreSQL writes it.
+        sql: String,
+        /// What the column holds (`JSON strings`, ``inner` payloads (JSON objects)`).
         subject: String,
     },
     /// An `IN (...)` value the column's type cannot hold.
-    #[error("the CHECK `one_of` allows {value}, which is not a JSON {kind}")]
+    #[error(
+        "the CHECK `IN (...)` allows {value}, which is not a value of the column's type {sql} \
+         (a JSON {kind})"
+    )]
     Misfit {
         /// The value.
         value: String,
+        /// The column's type as PostgreSQL writes it.
+        sql: String,
         /// The column's JSON type.
         kind: &'static str,
     },
-    /// `@payload <name>` naming no message type.
-    #[error("`@payload {0}` names no message type (no table {PAYLOAD_SCHEMA}.{0})")]
+    /// A nested payload type that is neither a message type nor a composite type of
+    /// `messenger_payloads`.
+    #[error(
+        "the nested payload type `{0}` is neither a table nor a composite type of \
+         {PAYLOAD_SCHEMA} (no {PAYLOAD_SCHEMA}.{0})"
+    )]
     UnknownPayload(String),
+    /// A composite type outside `messenger_payloads` in a payload (introspection refuses it
+    /// first, with what to write instead).
+    #[error(
+        "its type {0} is a composite type outside {PAYLOAD_SCHEMA}; nested payload types are \
+         declared in {PAYLOAD_SCHEMA}"
+    )]
+    ForeignComposite(String),
     /// An enum type the catalog does not hold.
     #[error("the enum type `{schema}.{name}` is not in the IR")]
     UnknownEnum {
@@ -149,7 +172,8 @@ pub enum ConstraintError {
 pub struct Constraints {
     /// The JSON type.
     pub kind: Kind,
-    /// The nested message type of a [`Kind::Payload`] value.
+    /// The nested payload type (a message type or a composite type of `messenger_payloads`)
+    /// of a [`Kind::Payload`] value.
     pub payload: Option<String>,
     /// The textual form of a string type.
     pub format: Option<Format>,
@@ -194,7 +218,7 @@ impl Constraints {
     ) -> Result<Constraints, ConstraintError> {
         let mut folded = Constraints::of_type(catalog, ty, nesting)?;
         for check in checks {
-            folded.apply(check)?;
+            folded.apply(check, ty)?;
         }
         Ok(folded)
     }
@@ -248,6 +272,17 @@ impl Constraints {
         }
     }
 
+    /// A value of the nested payload type `name`, which the catalog must declare.
+    fn nested(catalog: &Catalog, name: &str) -> Result<Constraints, ConstraintError> {
+        if catalog.object_type(name).is_none() {
+            return Err(ConstraintError::UnknownPayload(name.to_owned()));
+        }
+        Ok(Constraints {
+            payload: Some(name.to_owned()),
+            ..Constraints::new(Kind::Payload)
+        })
+    }
+
     /// The constraints of the type alone.
     fn of_type(
         catalog: &Catalog,
@@ -275,17 +310,16 @@ impl Constraints {
             SqlType::Inet => Constraints::string(Format::Inet),
             SqlType::Jsonb {
                 payload: Some(name),
-            } if nesting == Nesting::Enforced => {
-                if catalog.message_type(name).is_none() {
-                    return Err(ConstraintError::UnknownPayload(name.clone()));
+            } if nesting == Nesting::Enforced => Constraints::nested(catalog, name)?,
+            SqlType::Composite { schema, name } if nesting == Nesting::Enforced => {
+                if schema != PAYLOAD_SCHEMA {
+                    return Err(ConstraintError::ForeignComposite(ty.sql()));
                 }
-                Constraints {
-                    payload: Some(name.clone()),
-                    ..Constraints::new(Kind::Payload)
-                }
+                Constraints::nested(catalog, name)?
             }
             SqlType::Json | SqlType::Jsonb { .. } => Constraints::new(Kind::Any),
-            SqlType::Other { .. } => Constraints {
+            // Composite columns of tables: no target maps them yet (a generator warning).
+            SqlType::Other { .. } | SqlType::Composite { .. } => Constraints {
                 unmapped: true,
                 ..Constraints::new(Kind::Any)
             },
@@ -316,7 +350,7 @@ impl Constraints {
     }
 
     /// Narrows the constraints by a CHECK.
-    fn apply(&mut self, check: &Check) -> Result<(), ConstraintError> {
+    fn apply(&mut self, check: &Check, ty: &SqlType) -> Result<(), ConstraintError> {
         let applies = match (check, self.kind) {
             (_, Kind::Payload) => false,
             (Check::OneOf { .. }, kind) => kind != Kind::Array,
@@ -331,12 +365,13 @@ impl Constraints {
         };
         if !applies {
             let subject = match (self.kind, &self.payload) {
-                (Kind::Payload, Some(name)) => format!("the nested payload `{name}`"),
-                (Kind::Any, _) => "a value of any JSON type".to_owned(),
-                (kind, _) => format!("a JSON {}", kind.json_type()),
+                (Kind::Payload, Some(name)) => format!("`{name}` payloads (JSON objects)"),
+                (Kind::Any, _) => "any JSON".to_owned(),
+                (kind, _) => format!("JSON {}s", kind.json_type()),
             };
             return Err(ConstraintError::Inapplicable {
-                check: check_name(check),
+                check: check_sql(check),
+                sql: ty.sql(),
                 subject,
             });
         }
@@ -366,6 +401,7 @@ impl Constraints {
                 if let Some(misfit) = values.iter().find(|v| !self.kind.admits(v)) {
                     return Err(ConstraintError::Misfit {
                         value: misfit.to_string(),
+                        sql: ty.sql(),
                         kind: self.kind.json_type(),
                     });
                 }
@@ -462,17 +498,24 @@ impl Constraints {
     }
 }
 
-/// The IR's name of a CHECK kind, for messages.
-fn check_name(check: &Check) -> &'static str {
+/// A CHECK as SQL writes it, without its column, for messages (`>= 5`, `IN (...)`).
+fn check_sql(check: &Check) -> String {
+    let strict = |exclusive: bool, or_equal: &str, strict: &str| {
+        if exclusive { strict } else { or_equal }.to_owned()
+    };
     match check {
-        Check::Minimum { .. } => "minimum",
-        Check::Maximum { .. } => "maximum",
-        Check::MinLength { .. } => "min_length",
-        Check::MaxLength { .. } => "max_length",
-        Check::Pattern { .. } => "pattern",
-        Check::OneOf { .. } => "one_of",
-        Check::MinItems { .. } => "min_items",
-        Check::MaxItems { .. } => "max_items",
+        Check::Minimum { value, exclusive } => {
+            format!("{} {value}", strict(*exclusive, ">=", ">"))
+        }
+        Check::Maximum { value, exclusive } => {
+            format!("{} {value}", strict(*exclusive, "<=", "<"))
+        }
+        Check::MinLength { value } => format!("char_length(...) >= {value}"),
+        Check::MaxLength { value } => format!("char_length(...) <= {value}"),
+        Check::Pattern { regex } => format!("~ '{}'", regex.replace('\'', "''")),
+        Check::OneOf { .. } => "IN (...)".to_owned(),
+        Check::MinItems { value } => format!("cardinality(...) >= {value}"),
+        Check::MaxItems { value } => format!("cardinality(...) <= {value}"),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a column's type and CHECKs fold into: the rules of CONTRACT.md that every target
 //! renders, checked once here.
 
-use messenger_ir::{Catalog, Check, EnumType, MessageType, Schema, SqlType};
+use messenger_ir::{Catalog, Check, CompositeType, EnumType, MessageType, Schema, SqlType};
 use serde_json::{Number, Value, json};
 
 use super::*;
@@ -16,6 +16,11 @@ fn catalog() -> Catalog {
                 name: "channel".to_owned(),
                 values: vec!["sms".to_owned(), "push".to_owned(), "email".to_owned()],
                 comment: None,
+            }],
+            composite_types: vec![CompositeType {
+                name: "money".to_owned(),
+                comment: None,
+                attributes: Vec::new(),
             }],
         }],
         message_types: vec![MessageType {
@@ -283,46 +288,46 @@ fn checks_that_mean_nothing_for_the_values_are_errors() {
         (
             SqlType::Text,
             min(json!(5), false),
-            "the CHECK `minimum` has no meaning for a JSON string",
+            "the CHECK `>= 5` means nothing for a column of type text, whose values are JSON strings: no validator could enforce it. Remove the CHECK or change the column's type",
         ),
         (
             SqlType::Int4,
             Check::MaxLength { value: 3 },
-            "the CHECK `max_length` has no meaning for a JSON integer",
+            "the CHECK `char_length(...) <= 3` means nothing for a column of type integer, whose values are JSON integers: no validator could enforce it. Remove the CHECK or change the column's type",
         ),
         (
             SqlType::Text,
             Check::MinItems { value: 1 },
-            "the CHECK `min_items` has no meaning for a JSON string",
+            "the CHECK `cardinality(...) >= 1` means nothing for a column of type text, whose values are JSON strings: no validator could enforce it. Remove the CHECK or change the column's type",
         ),
         (
             SqlType::Array {
                 element: Box::new(SqlType::Text),
             },
             one_of(json!(["a"])),
-            "the CHECK `one_of` has no meaning for a JSON array",
+            "the CHECK `IN (...)` means nothing for a column of type text[], whose values are JSON arrays: no validator could enforce it. Remove the CHECK or change the column's type",
         ),
         (
             SqlType::Jsonb {
                 payload: Some("inner".to_owned()),
             },
             Check::MaxLength { value: 3 },
-            "the CHECK `max_length` has no meaning for the nested payload `inner`",
+            "the CHECK `char_length(...) <= 3` means nothing for a column of type jsonb, whose values are `inner` payloads (JSON objects): no validator could enforce it. Remove the CHECK or change the column's type",
         ),
         (
             SqlType::Json,
             pattern("a"),
-            "the CHECK `pattern` has no meaning for a value of any JSON type",
+            "the CHECK `~ 'a'` means nothing for a column of type json, whose values are any JSON: no validator could enforce it. Remove the CHECK or change the column's type",
         ),
         (
             SqlType::Bool,
             one_of(json!(["yes"])),
-            "the CHECK `one_of` allows \"yes\", which is not a JSON boolean",
+            "the CHECK `IN (...)` allows \"yes\", which is not a value of the column's type boolean (a JSON boolean)",
         ),
         (
             SqlType::Int4,
             one_of(json!(["1"])),
-            "the CHECK `one_of` allows \"1\", which is not a JSON integer",
+            "the CHECK `IN (...)` allows \"1\", which is not a value of the column's type integer (a JSON integer)",
         ),
     ];
     for (ty, check, expected) in cases {
@@ -337,7 +342,7 @@ fn checks_that_mean_nothing_for_the_values_are_errors() {
         )
         .unwrap_err()
         .to_string(),
-        "`@payload nope` names no message type (no table messenger_payloads.nope)"
+        "the nested payload type `nope` is neither a table nor a composite type of messenger_payloads (no messenger_payloads.nope)"
     );
     assert_eq!(
         fold(
@@ -351,4 +356,62 @@ fn checks_that_mean_nothing_for_the_values_are_errors() {
         .to_string(),
         "the enum type `public.gone` is not in the IR"
     );
+}
+
+/// Composite types of messenger_payloads (a payload table's row type, a `CREATE TYPE`) are
+/// nested payloads like jsonb tagged `@payload`, alone and in arrays whose cardinality CHECKs
+/// bound the items; other composite types are refused in payloads and unmapped in tables.
+#[test]
+fn composite_types_are_nested_payloads() {
+    let composite = |schema: &str, name: &str| SqlType::Composite {
+        schema: schema.to_owned(),
+        name: name.to_owned(),
+    };
+    let array = |element: SqlType| SqlType::Array {
+        element: Box::new(element),
+    };
+    for name in ["inner", "money"] {
+        let one = fold(composite("messenger_payloads", name), &[]).unwrap();
+        assert_eq!(
+            (one.kind, one.payload.as_deref()),
+            (Kind::Payload, Some(name))
+        );
+    }
+    let items = fold(
+        array(composite("messenger_payloads", "inner")),
+        &[Check::MinItems { value: 1 }, Check::MaxItems { value: 100 }],
+    )
+    .unwrap();
+    assert_eq!(items.kind, Kind::Array);
+    assert_eq!((items.min_items, items.max_items), (Some(1), Some(100)));
+    let item = items.items.unwrap();
+    assert_eq!(
+        (item.kind, item.payload.as_deref()),
+        (Kind::Payload, Some("inner"))
+    );
+    let tagged = fold(
+        array(SqlType::Jsonb {
+            payload: Some("money".to_owned()),
+        }),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(tagged.items.unwrap().payload.as_deref(), Some("money"));
+
+    let foreign = fold(array(composite("public", "address")), &[]).unwrap_err();
+    assert_eq!(
+        foreign.to_string(),
+        "its type address is a composite type outside messenger_payloads; nested payload types \
+         are declared in messenger_payloads"
+    );
+    let unknown = fold(composite("messenger_payloads", "gone"), &[]).unwrap_err();
+    assert_eq!(unknown, ConstraintError::UnknownPayload("gone".to_owned()));
+    let in_table = Constraints::of(
+        &catalog(),
+        &composite("public", "address"),
+        &[],
+        Nesting::Ignored,
+    )
+    .unwrap();
+    assert!(in_table.unmapped && in_table.kind == Kind::Any);
 }

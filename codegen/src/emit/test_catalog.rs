@@ -201,6 +201,7 @@ pub fn schema(name: &str, tables: Vec<Relation>, enums: Vec<EnumType>) -> Schema
         name: name.to_owned(),
         tables,
         views: Vec::new(),
+        composite_types: Vec::new(),
         enums,
     }
 }
@@ -367,6 +368,7 @@ pub fn payload_catalog() -> Catalog {
             name: PAYLOAD_SCHEMA.to_owned(),
             tables: Vec::new(),
             views: Vec::new(),
+            composite_types: Vec::new(),
             enums: vec![EnumType {
                 name: "channel".to_owned(),
                 values: vec!["sms".into(), "push".into(), "e\"mail".into()],

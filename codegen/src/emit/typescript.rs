@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use messenger_ir::Catalog;
+use messenger_ir::{Catalog, ObjectType, PAYLOAD_SCHEMA};
 use serde_json::Value;
 
 use super::error::EmitError;
@@ -164,16 +164,38 @@ pub fn js_string(text: &str) -> String {
     serde_json::to_string(text).expect("a string serialises")
 }
 
-/// The interface name of every message type, checked for collisions among themselves.
-pub fn message_type_names(catalog: &Catalog) -> Result<BTreeMap<&str, String>, EmitError> {
+/// The interface name of every payload type (message types and the composite types of
+/// `messenger_payloads`), checked for collisions among themselves.
+pub fn object_type_names(catalog: &Catalog) -> Result<BTreeMap<&str, String>, EmitError> {
     let mut names = Names::new(IDENTIFIER);
     let mut out = BTreeMap::new();
-    for message_type in &catalog.message_types {
-        let what = format!("message type `{}`", message_type.name);
-        let ident = names.claim(type_name(&message_type.name, &what)?, what)?;
-        out.insert(message_type.name.as_str(), ident);
+    for object in catalog.object_types() {
+        let what = object_type_what(&object);
+        let ident = names.claim(type_name(object.name, &what)?, what)?;
+        out.insert(object.name, ident);
     }
     Ok(out)
+}
+
+/// How messages name a payload type: `message type `x`` or `composite type `x``.
+pub fn object_type_what(object: &ObjectType<'_>) -> String {
+    if object.is_message_type {
+        format!("message type `{}`", object.name)
+    } else {
+        format!("composite type `{}`", object.name)
+    }
+}
+
+/// The JSDoc line saying what a payload type is.
+pub fn object_type_doc(object: &ObjectType<'_>) -> String {
+    if object.is_message_type {
+        format!("Message type `{}`.", object.name)
+    } else {
+        format!(
+            "Composite type `{PAYLOAD_SCHEMA}.{}`: nested in payloads, never sent alone.",
+            object.name
+        )
+    }
 }
 
 /// The name of a transport's envelope union (`notifications` → `NotificationsMessage`).

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use tokio_postgres::Client;
 
+use super::payloads;
 use crate::checks;
 use crate::warnings::{self, Warning, WarningCode};
 use messenger_ir::{
-    Catalog, Check, Column, EnumType, Identity, MessageType, PAYLOAD_SCHEMA, Relation,
-    Relationship, Schema, SqlType, Transport,
+    Catalog, Check, Column, CompositeType, EnumType, Identity, MessageType, PAYLOAD_SCHEMA,
+    Relation, Relationship, Schema, SqlType, Transport,
 };
 
 /// The schemas described in the `Database` type.
@@ -20,9 +21,6 @@ const INTERNAL_TABLES: &[&str] = &[
     symphony_messenger::migrate::APPLICATION_HISTORY_TABLE,
     symphony_messenger::migrate::QUEUE_HISTORY_TABLE,
 ];
-
-/// The tag in a jsonb column's COMMENT that names the message type of its value.
-const PAYLOAD_TAG: &str = "@payload";
 
 /// Why the catalog could not be read into the IR.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +42,8 @@ struct PgType {
     base_typmod: i32,
     domain_not_null: bool,
     category: u8,
+    /// `typndims`: the array dimensions a domain over an array declares.
+    dimensions: i32,
 }
 
 /// Reads tables, views, enums, message types and transports.
@@ -81,6 +81,7 @@ pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogErr
                 .collect(),
             views,
             enums: enums.get(*schema).cloned().unwrap_or_default(),
+            composite_types: Vec::new(),
         });
     }
     let payload_tables = relations(
@@ -92,14 +93,24 @@ pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogErr
         &mut warnings,
     )
     .await?;
-    if !payload_tables.is_empty() || enums.contains_key(PAYLOAD_SCHEMA) {
-        schemas.push(Schema {
-            name: PAYLOAD_SCHEMA.to_owned(),
-            tables: Vec::new(),
-            views: Vec::new(),
-            enums: enums.get(PAYLOAD_SCHEMA).cloned().unwrap_or_default(),
-        });
-    }
+    // `CREATE TYPE messenger_payloads.x AS (...)`: nested payload types without constraints
+    // of their own.
+    let composite_types: Vec<CompositeType> = relations(
+        client,
+        PAYLOAD_SCHEMA,
+        &["c"],
+        &types,
+        &domain_checks,
+        &mut warnings,
+    )
+    .await?
+    .into_iter()
+    .map(|t| CompositeType {
+        name: t.name,
+        comment: t.comment,
+        attributes: t.columns,
+    })
+    .collect();
     let message_types: Vec<MessageType> = payload_tables
         .into_iter()
         .map(|t| MessageType {
@@ -108,20 +119,18 @@ pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogErr
             fields: t.columns,
         })
         .collect();
-    for message_type in &message_types {
-        for field in &message_type.fields {
-            if let Some(name) = payload_reference(&field.ty)
-                && !message_types.iter().any(|m| m.name == name)
-            {
-                return Err(CatalogError::Invalid(format!(
-                    "{PAYLOAD_SCHEMA}.{}.{}: its COMMENT names the message type `{name}`, \
-                     which does not exist",
-                    message_type.name, field.name
-                )));
-            }
-        }
+    payloads::check_nesting(&message_types, &composite_types)?;
+    let transports = transports(client, &message_types, &composite_types).await?;
+    let has_payload_types = !message_types.is_empty() || !composite_types.is_empty();
+    if has_payload_types || enums.contains_key(PAYLOAD_SCHEMA) {
+        schemas.push(Schema {
+            name: PAYLOAD_SCHEMA.to_owned(),
+            tables: Vec::new(),
+            views: Vec::new(),
+            enums: enums.get(PAYLOAD_SCHEMA).cloned().unwrap_or_default(),
+            composite_types,
+        });
     }
-    let transports = transports(client, &message_types).await?;
     Ok((
         Catalog {
             schemas,
@@ -132,19 +141,12 @@ pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogErr
     ))
 }
 
-fn payload_reference(ty: &SqlType) -> Option<&str> {
-    match ty {
-        SqlType::Jsonb { payload } => payload.as_deref(),
-        SqlType::Array { element } => payload_reference(element),
-        _ => None,
-    }
-}
-
 async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::Error> {
     let rows = client
         .query(
             "SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typelem,
-                    t.typbasetype, t.typtypmod, t.typnotnull, t.typcategory::text
+                    t.typbasetype, t.typtypmod, t.typnotnull, t.typcategory::text,
+                    t.typndims::int4
                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace",
             &[],
         )
@@ -165,6 +167,7 @@ async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::
                     base_typmod: r.get(6),
                     domain_not_null: r.get(7),
                     category: category.bytes().next().unwrap_or(b'U'),
+                    dimensions: r.get(9),
                 },
             )
         })
@@ -234,7 +237,9 @@ async fn relations(
 ) -> Result<Vec<Relation>, CatalogError> {
     let rows = client
         .query(
-            "SELECT c.oid, c.relname::text, obj_description(c.oid, 'pg_class')
+            "SELECT c.oid, c.relname::text,
+                    CASE WHEN c.relkind = 'c' THEN obj_description(c.reltype, 'pg_type')
+                         ELSE obj_description(c.oid, 'pg_class') END
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE n.nspname = $1 AND c.relkind::text = ANY($2)
               ORDER BY c.relname",
@@ -250,7 +255,8 @@ async fn relations(
             client.query(
                 "SELECT a.attnum, a.attname::text, a.atttypid, a.atttypmod, a.attnotnull,
                         pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
-                        a.attgenerated::text, col_description(a.attrelid, a.attnum)
+                        a.attgenerated::text, col_description(a.attrelid, a.attnum),
+                        a.attndims::int4, format_type(a.atttypid, a.atttypmod)
                    FROM pg_attribute a
                    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                   WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
@@ -289,6 +295,20 @@ async fn relations(
                 &place,
                 &mut type_warnings,
             );
+            if schema != PAYLOAD_SCHEMA
+                && let Some(composite) = payloads::composite_in(&ty)
+            {
+                // In payloads a composite type is a nested payload type; in other tables no
+                // target maps it yet.
+                type_warnings.push(Warning {
+                    code: WarningCode::UnmappedType,
+                    location: place.clone(),
+                    message: format!(
+                        "its type is the composite type {composite}, which only payloads (the \
+                         tables of {PAYLOAD_SCHEMA}) map; here it is emitted as any JSON value"
+                    ),
+                });
+            }
             for warning in type_warnings {
                 if warning.code != WarningCode::UnmappedType {
                     warnings.push(warning);
@@ -305,24 +325,13 @@ async fn relations(
                 }
             }
             let mut comment = warnings::without_acknowledgements(raw_comment);
-            if let Some(text) = &comment
-                && let Some(rest) = text.trim_start().strip_prefix(PAYLOAD_TAG)
-            {
-                let rest = rest.trim_start();
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                let payload = rest[..end].to_owned();
-                let remaining = rest[end..].trim().to_owned();
-                ty = match ty {
-                    SqlType::Jsonb { .. } => SqlType::Jsonb {
-                        payload: Some(payload),
-                    },
-                    other => {
-                        return Err(CatalogError::Invalid(format!(
-                            "{place}: `{PAYLOAD_TAG}` is only allowed on jsonb columns, not {other:?}"
-                        )));
-                    }
-                };
-                comment = (!remaining.is_empty()).then_some(remaining);
+            let written: String = r.get(10);
+            if let Some(payload) = payloads::take_tag(&mut comment) {
+                ty = payloads::tagged(&place, ty, &payload, &written)?;
+            }
+            if schema == PAYLOAD_SCHEMA {
+                let dimensions = r.get::<_, i32>(9).max(domain_dimensions(r.get(2), types));
+                payloads::check_shape(&place, &ty, dimensions, &written)?;
             }
             for check_row in &check_rows {
                 let key: Vec<i16> = check_row.get(1);
@@ -376,6 +385,24 @@ async fn relations(
         });
     }
     Ok(out)
+}
+
+/// The array dimensions a domain (or a domain over it, ...) declares: `CREATE DOMAIN d AS
+/// integer[][]` says 2, which a column of type `d` does not repeat in its own `attndims`.
+fn domain_dimensions(oid: u32, types: &HashMap<u32, PgType>) -> i32 {
+    let mut dimensions = 0;
+    let mut current = types.get(&oid);
+    // The chain of domains is finite, but a bound keeps a damaged catalog from looping.
+    for _ in 0..32 {
+        match current {
+            Some(t) if t.kind == b'd' => {
+                dimensions = dimensions.max(t.dimensions);
+                current = types.get(&t.base);
+            }
+            _ => break,
+        }
+    }
+    dimensions
 }
 
 fn check_constraint(row: &tokio_postgres::Row) -> CheckConstraint {
@@ -454,6 +481,19 @@ fn resolve(
         return (
             SqlType::Array {
                 element: Box::new(element),
+            },
+            Vec::new(),
+            false,
+        );
+    }
+    if t.kind == b'c' {
+        // A table's row type or a `CREATE TYPE ... AS (...)`. In payloads, those of
+        // messenger_payloads are nested payload types (and the others refused, in
+        // `payloads::check_shape`); `relations` warns about them in other tables.
+        return (
+            SqlType::Composite {
+                schema: t.schema.clone(),
+                name: t.name.clone(),
             },
             Vec::new(),
             false,
@@ -612,6 +652,7 @@ async fn relationships(
 async fn transports(
     client: &Client,
     message_types: &[MessageType],
+    composite_types: &[CompositeType],
 ) -> Result<Vec<Transport>, CatalogError> {
     let exists: bool = client
         .query_one(
@@ -651,6 +692,14 @@ async fn transports(
             }
         };
         for message_type in &accepted {
+            if composite_types.iter().any(|c| &c.name == message_type) {
+                return Err(CatalogError::Invalid(format!(
+                    "transport `{name}` accepts `{message_type}`, which is a composite type of \
+                     {PAYLOAD_SCHEMA} (CREATE TYPE): it can be nested in payloads but not sent. \
+                     Declare a message type as a table instead: CREATE TABLE \
+                     {PAYLOAD_SCHEMA}.{message_type} (...)"
+                )));
+            }
             if !message_types.iter().any(|m| &m.name == message_type) {
                 return Err(CatalogError::Invalid(format!(
                     "transport `{name}` accepts the message type `{message_type}`, which is not a \

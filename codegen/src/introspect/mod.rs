@@ -2,6 +2,7 @@
 //! read into the IR, and where result columns of queries come from.
 
 pub mod catalog;
+mod payloads;
 
 use tokio_postgres::Client;
 

@@ -1,5 +1,6 @@
 //! `symphony-demo`: migrates a database (the queue's schema, then the demo's message types) and
-//! dispatches one message of each type through every transport that accepts it.
+//! dispatches one message of each type through every transport that accepts it — an order with
+//! nested line items among them.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/demo cargo run -p symphony-demo`
 //!
@@ -112,5 +113,58 @@ async fn run() -> Result<(), Error> {
         .dispatch::<WebhooksTransport, _>(&hook, &options)
         .await?;
     println!("dispatched webhook_delivery to webhooks: id {}", sent.id);
+
+    dispatch_order(&messenger, &options).await?;
+    Ok(())
+}
+
+/// An order with line items, a shipping address and a discount: nested payloads, each checked
+/// against the order_placed schema (`/items/1/unit_price/currency`, ...) before it is sent.
+async fn dispatch_order(messenger: &Messenger, options: &DispatchOptions) -> Result<(), Error> {
+    let euros = |amount_cents| Money {
+        amount_cents,
+        currency: "EUR".into(),
+    };
+    let item = |sku: &str, name: &str, quantity, cents| OrderLineItem {
+        sku: sku.into(),
+        name: name.into(),
+        quantity,
+        unit_price: euros(cents),
+        gift_note: None,
+    };
+    let order = OrderPlaced {
+        order_id: "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c".parse()?,
+        customer_id: "0b6f8d1e-2f6a-4c1e-8d3b-5a7c9e1f2a3b".parse()?,
+        placed_at: DateTime::parse_from_rfc3339("2026-11-28T09:15:00+01:00")?,
+        items: vec![
+            item("TEA-EARL-GREY", "Earl Grey, 250 g", 2, 450),
+            item("MUG-01", "Mug", 1, 1299),
+        ],
+        shipping: OrderAddress {
+            recipient: "Ada Lovelace".into(),
+            line1: "12 St James's Square".into(),
+            line2: None,
+            city: "London".into(),
+            postal_code: "SW1Y 4JH".into(),
+            country: "GB".into(),
+        },
+        billing: None,
+        discounts: vec![OrderDiscount {
+            code: "WELCOME10".into(),
+            amount_cents: 300,
+            source: OrderDiscountSource::Voucher,
+        }],
+        total: euros(1899),
+        tags: vec!["first-order".into()],
+        metadata: None,
+    };
+    let sent = messenger
+        .dispatch::<OrdersTransport, _>(&order, options)
+        .await?;
+    println!(
+        "dispatched order_placed ({} line items) to orders: id {}",
+        order.items.len(),
+        sent.id
+    );
     Ok(())
 }

@@ -20,6 +20,11 @@ async fn the_demo_migrates_and_dispatches_every_message_type() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("applied V1__message_types\n"), "{stdout}");
+    assert!(stdout.contains("applied V2__orders\n"), "{stdout}");
+    assert!(
+        stdout.contains("dispatched order_placed (2 line items) to orders: id "),
+        "{stdout}"
+    );
     let client = db.client().await;
     let rows: Vec<(String, String)> = client
         .query(
@@ -37,12 +42,26 @@ async fn the_demo_migrates_and_dispatches_every_message_type() {
         ("notifications", "sms_notification"),
         ("notifications", "user_signed_up"),
         ("webhooks", "webhook_delivery"),
+        ("orders", "order_placed"),
     ];
     assert_eq!(
         rows,
         expected.map(|(t, m)| (t.to_owned(), m.to_owned())),
         "{stdout}"
     );
+    // The order's body is the nested JSON, line items in order.
+    let skus: Vec<String> = client
+        .query(
+            "SELECT item->>'sku' FROM messenger_messages, jsonb_array_elements(body->'items') item
+              WHERE transport_name = 'orders'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(skus, ["TEA-EARL-GREY", "MUG-01"]);
 
     // Without DATABASE_URL it says what to set, and fails.
     let out = Command::new(env!("CARGO_BIN_EXE_symphony-demo"))

@@ -17,7 +17,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use messenger_ir::{Catalog, Column, MessageType, PAYLOAD_SCHEMA, Relation, Transport};
+use messenger_ir::{Catalog, Column, MessageType, ObjectType, PAYLOAD_SCHEMA, Relation, Transport};
 
 use super::error::EmitError;
 use crate::contract::patterns::{JSON_DEF, NUL_PATTERN};
@@ -88,8 +88,9 @@ enum Shape {
 
 struct Emitter<'a> {
     catalog: &'a Catalog,
-    /// Each message type's schema as it appears in `$defs` (and, with `$schema`/`$id` added,
-    /// as the root of its own file).
+    /// Each payload type's schema as it appears in `$defs` (and, for a message type, with
+    /// `$schema`/`$id` added, as the root of its own file): message types and the composite
+    /// types of `messenger_payloads`.
     payloads: BTreeMap<&'a str, Object>,
 }
 
@@ -99,30 +100,30 @@ impl<'a> Emitter<'a> {
             catalog,
             payloads: BTreeMap::new(),
         };
-        if catalog.message_type(JSON_DEF).is_some() {
+        if let Some(reserved) = catalog.object_type(JSON_DEF) {
             return Err(EmitError::Reserved {
-                what: "message type",
+                what: if reserved.is_message_type {
+                    "message type"
+                } else {
+                    "composite type"
+                },
                 name: JSON_DEF.to_owned(),
                 why: "it names the definition of a JSON value in every schema's `$defs`",
             });
         }
-        for message_type in &catalog.message_types {
-            let schema = emitter.payload_schema(message_type)?;
-            emitter.payloads.insert(&message_type.name, schema);
+        for object in catalog.object_types() {
+            let schema = emitter.payload_schema(object)?;
+            emitter.payloads.insert(object.name, schema);
         }
         Ok(emitter)
     }
 
-    fn payload_schema(&self, message_type: &MessageType) -> Result<Object, EmitError> {
-        let (properties, required) = self.properties(
-            PAYLOAD_SCHEMA,
-            &message_type.name,
-            &message_type.fields,
-            Shape::Payload,
-        )?;
+    fn payload_schema(&self, object: ObjectType<'_>) -> Result<Object, EmitError> {
+        let (properties, required) =
+            self.properties(PAYLOAD_SCHEMA, object.name, object.fields, Shape::Payload)?;
         Ok(Object::new()
-            .with("title", message_type.name.as_str())
-            .with_opt("description", message_type.comment.as_deref())
+            .with("title", object.name)
+            .with_opt("description", object.comment)
             .with("type", "object")
             .with("properties", properties)
             .with("required", required)
@@ -260,7 +261,7 @@ impl<'a> Emitter<'a> {
         Ok(with_json_def(document))
     }
 
-    /// `$defs` for these message types, by name.
+    /// `$defs` for these payload types, by name.
     fn defs(&self, names: &BTreeSet<&str>) -> Object {
         let mut defs = Object::new();
         for name in names {
@@ -271,17 +272,17 @@ impl<'a> Emitter<'a> {
         defs
     }
 
-    /// Every message type reachable from `roots` through at least one nested payload column:
-    /// a root is included only when a cycle leads back to it. Terminates on cycles because
-    /// each type is expanded once.
+    /// Every payload type reachable from `roots` through at least one nested payload column:
+    /// a root is included only when a cycle leads back to it (introspection refuses cycles;
+    /// an IR built otherwise still terminates, because each type is expanded once).
     fn reachable<'n>(&'n self, roots: impl IntoIterator<Item = &'n str>) -> BTreeSet<&'n str> {
         let mut seen = BTreeSet::new();
         let mut pending: Vec<&str> = roots.into_iter().collect();
         while let Some(name) = pending.pop() {
-            let Some(message_type) = self.catalog.message_type(name) else {
+            let Some(object) = self.catalog.object_type(name) else {
                 continue;
             };
-            for field in &message_type.fields {
+            for field in object.fields {
                 if let Some(nested) = field.ty.nested_payload()
                     && seen.insert(nested)
                 {

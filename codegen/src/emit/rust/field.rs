@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use messenger_ir::{Catalog, Column, MessageType, PAYLOAD_SCHEMA, SqlType};
+use messenger_ir::{Catalog, Column, PAYLOAD_SCHEMA, SqlType};
 use serde_json::Value;
 
 use super::names::{int_lit, json_tokens, num_lit, str_lit, type_name, variants};
@@ -137,7 +137,8 @@ impl Base {
 pub struct FieldPlanner<'a> {
     pub catalog: &'a Catalog,
     pub types: &'a TypeNames,
-    pub message_type: &'a MessageType,
+    /// The payload type (message type or composite type) whose fields these are.
+    pub owner: &'a str,
     pub struct_name: &'a str,
     /// The module's type names (an IN list's enum takes one).
     pub names: &'a mut Names,
@@ -150,7 +151,7 @@ pub struct FieldPlanner<'a> {
 impl FieldPlanner<'_> {
     /// The field of `column`, named `ident`.
     pub fn field(&mut self, column: &Column, ident: String) -> Result<FieldDef, EmitError> {
-        let table = &self.message_type.name;
+        let table = self.owner;
         let mut constraints =
             Constraints::of(self.catalog, &column.ty, &column.checks, Nesting::Enforced)
                 .map_err(|e| EmitError::column(PAYLOAD_SCHEMA, table, &column.name, e))?;
@@ -231,7 +232,7 @@ impl FieldPlanner<'_> {
 
     /// The type of a non-array column (or an array's element).
     fn base(&self, ty: &SqlType, column: &Column) -> Result<Base, EmitError> {
-        let owner = &self.message_type.name;
+        let owner = self.owner;
         Ok(match ty {
             SqlType::Bool => Base::Bool,
             SqlType::Int2 => Base::Int(IntKind::I16),
@@ -246,10 +247,12 @@ impl FieldPlanner<'_> {
             SqlType::Time => Base::Formatted(Format::Time),
             SqlType::Inet => Base::Formatted(Format::Inet),
             SqlType::Json | SqlType::Jsonb { payload: None } | SqlType::Other { .. } => Base::Json,
-            // `Constraints::of` has checked that the target exists.
+            // `Constraints::of` has checked that the target exists (and that a composite type
+            // is one of messenger_payloads).
             SqlType::Jsonb {
                 payload: Some(target),
-            } => Base::Payload {
+            }
+            | SqlType::Composite { name: target, .. } => Base::Payload {
                 rust: self.types.structs[target].clone(),
                 boxed: reaches(self.catalog, target, owner, &mut BTreeSet::new()),
             },
@@ -273,7 +276,7 @@ impl FieldPlanner<'_> {
 
     /// The enum of a column's IN list (`labels`: the values its other constraints admit).
     fn in_list_enum(&mut self, column: &Column, labels: Vec<String>) -> Result<Base, EmitError> {
-        let owner = &self.message_type.name;
+        let owner = self.owner;
         if labels.is_empty() {
             return Err(EmitError::unsupported(
                 PAYLOAD_SCHEMA,
@@ -328,12 +331,7 @@ impl FieldPlanner<'_> {
         }
         let constant = match &column.default_value {
             Some(value) => default_expr(value, base, is_array).map_err(|reason| {
-                EmitError::unsupported(
-                    PAYLOAD_SCHEMA,
-                    &self.message_type.name,
-                    &column.name,
-                    reason,
-                )
+                EmitError::unsupported(PAYLOAD_SCHEMA, self.owner, &column.name, reason)
             })?,
             None => None,
         };

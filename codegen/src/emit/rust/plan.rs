@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use messenger_ir::{Catalog, MessageType, PAYLOAD_SCHEMA, SqlType};
+use messenger_ir::{Catalog, ObjectType, PAYLOAD_SCHEMA, SqlType};
 
 use super::field::{FieldDef, FieldPlanner};
 use super::names::{FIELD, TYPE, field_ident, type_name, variants};
@@ -20,7 +20,8 @@ pub struct Plan {
     pub transports: Vec<TransportDef>,
     /// The enum types message types use.
     pub enums: Vec<EnumDef>,
-    /// One struct per message type, in catalog order.
+    /// One struct per payload type (message types and the composite types of
+    /// `messenger_payloads`), by name.
     pub structs: Vec<StructDef>,
     /// Whether a field's schema is CONTRACT.md's `inet` (the private `IpAddrSchema`).
     pub uses_inet: bool,
@@ -38,11 +39,11 @@ pub struct EnumDef {
     pub variants: Vec<(String, String)>,
 }
 
-/// The struct of a message type.
+/// The struct of a payload type.
 pub struct StructDef {
     /// Its Rust name.
     pub name: String,
-    /// The message type's name.
+    /// The payload type's name (a message type's is its `MESSAGE_TYPE`).
     pub message_type: String,
     /// Its doc comment.
     pub docs: Option<String>,
@@ -76,9 +77,9 @@ pub struct TransportDef {
     pub accepts: Vec<(String, String)>,
 }
 
-/// The Rust names of the catalog's types: message types and enum types.
+/// The Rust names of the catalog's types: payload types and enum types.
 pub struct TypeNames {
-    /// Message type → struct name.
+    /// Payload type (message type or composite type) → struct name.
     pub structs: BTreeMap<String, String>,
     /// (schema, name) of an enum type → (enum name, labels).
     pub enums: BTreeMap<(String, String), (String, Vec<String>)>,
@@ -105,10 +106,14 @@ impl Plan {
         }
         // Struct names first: fields refer to them.
         let mut structs = BTreeMap::new();
-        for message_type in &catalog.message_types {
-            let what = format!("message type `{}`", message_type.name);
-            let name = names.claim(type_name(&message_type.name, &what)?, what)?;
-            structs.insert(message_type.name.clone(), name);
+        for object in catalog.object_types() {
+            let what = if object.is_message_type {
+                format!("message type `{}`", object.name)
+            } else {
+                format!("composite type `{}`", object.name)
+            };
+            let name = names.claim(type_name(object.name, &what)?, what)?;
+            structs.insert(object.name.to_owned(), name);
         }
         let (enums, enum_names) = enum_types(catalog, &mut names)?;
         let types = TypeNames {
@@ -118,20 +123,11 @@ impl Plan {
         let (mut transports, accepted_by) = transports(catalog, &types, &mut names)?;
 
         let mut structs = Vec::new();
-        for message_type in &catalog.message_types {
-            let mut transports = accepted_by
-                .get(message_type.name.as_str())
-                .cloned()
-                .unwrap_or_default();
+        for object in catalog.object_types() {
+            let mut transports = accepted_by.get(object.name).cloned().unwrap_or_default();
             transports.sort();
             transports.dedup();
-            structs.push(struct_def(
-                catalog,
-                &types,
-                message_type,
-                transports,
-                &mut names,
-            )?);
+            structs.push(struct_def(catalog, &types, object, transports, &mut names)?);
         }
         let uses_schema = |schema: &str| {
             structs
@@ -174,8 +170,8 @@ fn enum_types(
         }
     }
     let mut used = BTreeSet::new();
-    for message_type in &catalog.message_types {
-        for field in &message_type.fields {
+    for object in catalog.object_types() {
+        for field in object.fields {
             if let Some((schema, name)) = enum_of(&field.ty) {
                 if catalog.enum_type(schema, name).is_none() {
                     let unknown = ConstraintError::UnknownEnum {
@@ -184,7 +180,7 @@ fn enum_types(
                     };
                     return Err(EmitError::column(
                         PAYLOAD_SCHEMA,
-                        &message_type.name,
+                        object.name,
                         &field.name,
                         unknown,
                     ));
@@ -249,19 +245,19 @@ fn transports<'c>(
     Ok((transports, accepted_by))
 }
 
-/// The struct of `message_type`.
+/// The struct of a payload type.
 fn struct_def(
     catalog: &Catalog,
     types: &TypeNames,
-    message_type: &MessageType,
+    object: ObjectType<'_>,
     transports: Vec<String>,
     names: &mut Names,
 ) -> Result<StructDef, EmitError> {
-    let name = types.structs[&message_type.name].clone();
+    let name = types.structs[object.name].clone();
     let mut planner = FieldPlanner {
         catalog,
         types,
-        message_type,
+        owner: object.name,
         struct_name: &name,
         names,
         enums: Vec::new(),
@@ -269,10 +265,10 @@ fn struct_def(
     };
     let mut idents = Names::new(FIELD);
     let mut fields = Vec::new();
-    for column in &message_type.fields {
+    for column in object.fields {
         let what = format!(
             "column {}",
-            place(PAYLOAD_SCHEMA, &message_type.name, &column.name)
+            place(PAYLOAD_SCHEMA, object.name, &column.name)
         );
         let ident = field_ident(&column.name).map_err(|()| EmitError::NoIdentifier {
             what: what.clone(),
@@ -284,8 +280,8 @@ fn struct_def(
     let (enums, defaults) = (planner.enums, planner.defaults);
     Ok(StructDef {
         name,
-        message_type: message_type.name.clone(),
-        docs: message_type.comment.clone(),
+        message_type: object.name.to_owned(),
+        docs: object.comment.map(str::to_owned),
         fields,
         enums,
         defaults,
@@ -293,8 +289,9 @@ fn struct_def(
     })
 }
 
-/// Whether message type `from` holds a `to` without indirection (a non-array payload field,
-/// transitively): then `to`'s field of type `from` needs a `Box`.
+/// Whether payload type `from` holds a `to` without indirection (a non-array payload field,
+/// transitively): then `to`'s field of type `from` needs a `Box`. (Introspection refuses
+/// recursive payload types; an IR built otherwise still compiles.)
 pub fn reaches(catalog: &Catalog, from: &str, to: &str, seen: &mut BTreeSet<String>) -> bool {
     if from == to {
         return true;
@@ -302,13 +299,16 @@ pub fn reaches(catalog: &Catalog, from: &str, to: &str, seen: &mut BTreeSet<Stri
     if !seen.insert(from.to_owned()) {
         return false;
     }
-    let Some(message_type) = catalog.message_type(from) else {
+    let Some(object) = catalog.object_type(from) else {
         return false;
     };
-    message_type.fields.iter().any(|f| match &f.ty {
+    object.fields.iter().any(|f| match &f.ty {
         SqlType::Jsonb {
             payload: Some(next),
         } => reaches(catalog, next, to, seen),
+        SqlType::Composite { schema, name } if schema == PAYLOAD_SCHEMA => {
+            reaches(catalog, name, to, seen)
+        }
         _ => false,
     })
 }

@@ -77,7 +77,8 @@ fn database_type(
             }
         }
         SqlType::Array { element } => array_of(&database_type(catalog, in_database, element)?),
-        SqlType::Other { .. } => "unknown".to_owned(),
+        // Composite columns of tables have no mapping in `Database` yet.
+        SqlType::Other { .. } | SqlType::Composite { .. } => "unknown".to_owned(),
     })
 }
 

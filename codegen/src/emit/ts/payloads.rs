@@ -11,8 +11,8 @@ use crate::contract::{ConstraintError, Constraints, Kind, Nesting, Presence};
 use crate::emit::error::EmitError;
 use crate::emit::names::Names;
 use crate::emit::typescript::{
-    HEADER, IDENTIFIER, js_string, message_type_names, property_key, runtime_key,
-    transport_type_name, write_doc,
+    HEADER, IDENTIFIER, js_string, object_type_doc, object_type_names, object_type_what,
+    property_key, runtime_key, transport_type_name, write_doc,
 };
 
 /// The names payloads.ts declares besides the interfaces and envelope unions.
@@ -74,12 +74,9 @@ pub(super) fn payloads_ts(catalog: &Catalog) -> Result<String, EmitError> {
         .fold(Names::new(IDENTIFIER), |names, (name, what)| {
             names.reserve(name, what)
         });
-    let interfaces = message_type_names(catalog)?;
-    for message_type in &catalog.message_types {
-        names.claim(
-            interfaces[message_type.name.as_str()].clone(),
-            format!("message type `{}`", message_type.name),
-        )?;
+    let interfaces = object_type_names(catalog)?;
+    for object in catalog.object_types() {
+        names.claim(interfaces[object.name].clone(), object_type_what(&object))?;
     }
     let mut transports = Vec::new();
     for transport in &catalog.transports {
@@ -95,21 +92,20 @@ pub(super) fn payloads_ts(catalog: &Catalog) -> Result<String, EmitError> {
 
     let mut uses_json = false;
     let mut body = String::new();
-    for message_type in &catalog.message_types {
-        let mut doc: Vec<String> = message_type.comment.iter().cloned().collect();
-        doc.push(format!("Message type `{}`.", message_type.name));
+    for object in catalog.object_types() {
+        let mut doc: Vec<String> = object.comment.into_iter().map(str::to_owned).collect();
+        doc.push(object_type_doc(&object));
         body.push('\n');
         write_doc(&mut body, "", &doc);
-        let interface = &interfaces[message_type.name.as_str()];
-        if message_type.fields.is_empty() {
+        let interface = &interfaces[object.name];
+        if object.fields.is_empty() {
             // No key is allowed; also what Zod infers for `z.strictObject({})`.
             let _ = writeln!(body, "export type {interface} = Record<string, never>;");
             continue;
         }
         let _ = writeln!(body, "export interface {interface} {{");
-        for field in &message_type.fields {
-            let in_field =
-                |e| EmitError::column(PAYLOAD_SCHEMA, &message_type.name, &field.name, e);
+        for field in object.fields {
+            let in_field = |e| EmitError::column(PAYLOAD_SCHEMA, object.name, &field.name, e);
             let constraints = Constraints::of(catalog, &field.ty, &field.checks, Nesting::Enforced)
                 .map_err(in_field)?;
             let ts = payload_type(&interfaces, &constraints, &mut uses_json).map_err(in_field)?;

@@ -90,6 +90,7 @@ fn database_catalog() -> Catalog {
                 name: "empty".into(),
                 tables: Vec::new(),
                 views: Vec::new(),
+                composite_types: Vec::new(),
                 enums: Vec::new(),
             },
             Schema {
@@ -100,6 +101,7 @@ fn database_catalog() -> Catalog {
                     Vec::new(),
                 )],
                 views: Vec::new(),
+                composite_types: Vec::new(),
                 enums: Vec::new(),
             },
             Schema {
@@ -110,6 +112,7 @@ fn database_catalog() -> Catalog {
                     Vec::new(),
                 )],
                 views: Vec::new(),
+                composite_types: Vec::new(),
                 enums: vec![EnumType {
                     name: "channel".into(),
                     values: vec!["sms".into(), "push".into()],
@@ -120,6 +123,7 @@ fn database_catalog() -> Catalog {
                 name: "public".into(),
                 tables,
                 views,
+                composite_types: Vec::new(),
                 enums: vec![EnumType {
                     name: "status".into(),
                     values: vec!["new".into(), "done".into()],

@@ -11,13 +11,13 @@ mod values;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use messenger_ir::{Catalog, MessageType, PAYLOAD_SCHEMA, Transport};
+use messenger_ir::{Catalog, MessageType, ObjectType, PAYLOAD_SCHEMA, Transport};
 
 use super::error::EmitError;
 use super::names::Names;
 use super::typescript::{
-    HEADER, IDENTIFIER, js_string, message_type_names, property_key, runtime_key,
-    transport_type_name, write_doc,
+    HEADER, IDENTIFIER, js_string, object_type_doc, object_type_names, object_type_what,
+    property_key, runtime_key, transport_type_name, write_doc,
 };
 use crate::contract::patterns::{
     DATE_PATTERN, NUL_FREE_PATTERN, TIME_PATTERN, TIMESTAMP_PATTERN, TIMESTAMPTZ_PATTERN,
@@ -63,16 +63,16 @@ impl<'c> Declarations<'c> {
         let mut names = Names::new(IDENTIFIER)
             .reserve("Equals", "the helper type `Equals`")
             .reserve("Json", "the type `Json` imported from ./database");
-        let interfaces = message_type_names(catalog)?;
+        let interfaces = object_type_names(catalog)?;
         let mut schemas = BTreeMap::new();
         let mut inputs = BTreeMap::new();
-        for message_type in &catalog.message_types {
-            let interface = &interfaces[message_type.name.as_str()];
-            let what = format!("message type `{}`", message_type.name);
+        for object in catalog.object_types() {
+            let interface = &interfaces[object.name];
+            let what = object_type_what(&object);
             let schema = names.claim(format!("{interface}Schema"), what.clone())?;
             let input = names.claim(format!("{interface}Input"), what)?;
-            schemas.insert(message_type.name.as_str(), schema);
-            inputs.insert(message_type.name.as_str(), input);
+            schemas.insert(object.name, schema);
+            inputs.insert(object.name, input);
         }
         let mut transports = Vec::new();
         for transport in &catalog.transports {
@@ -105,22 +105,22 @@ fn zod_ts(catalog: &Catalog) -> Result<String, EmitError> {
     let mut uses = Uses::default();
     let mut body = String::new();
     let mut defined = BTreeSet::new();
-    for message_type in definition_order(catalog) {
-        write_message_type(
+    for object in definition_order(catalog) {
+        write_object_type(
             &mut body,
             catalog,
             &declarations,
-            message_type,
+            object,
             &defined,
             &mut uses,
         )?;
-        defined.insert(message_type.name.as_str());
+        defined.insert(object.name);
     }
     write_transports(&mut body, &declarations);
     write_maps_and_proofs(&mut body, catalog, &declarations);
 
     let mut out = String::from(HEADER);
-    if catalog.message_types.is_empty() && declarations.transports.is_empty() {
+    if declarations.schemas.is_empty() && declarations.transports.is_empty() {
         // Nothing to validate: no import that a strict configuration would call unused.
         out.push_str("\nexport {};\n");
         return Ok(out);
@@ -130,27 +130,27 @@ fn zod_ts(catalog: &Catalog) -> Result<String, EmitError> {
     Ok(out)
 }
 
-/// A message type's schema and its input type.
-fn write_message_type(
+/// A payload type's schema (a message type's or a composite type's) and its input type.
+fn write_object_type(
     body: &mut String,
     catalog: &Catalog,
     declarations: &Declarations,
-    message_type: &MessageType,
+    object: ObjectType<'_>,
     defined: &BTreeSet<&str>,
     uses: &mut Uses,
 ) -> Result<(), EmitError> {
-    let schema = &declarations.schemas[message_type.name.as_str()];
-    let mut doc: Vec<String> = message_type.comment.iter().cloned().collect();
-    doc.push(format!("Message type `{}`.", message_type.name));
+    let schema = &declarations.schemas[object.name];
+    let mut doc: Vec<String> = object.comment.into_iter().map(str::to_owned).collect();
+    doc.push(object_type_doc(&object));
     body.push('\n');
     write_doc(body, "", &doc);
-    if message_type.fields.is_empty() {
+    if object.fields.is_empty() {
         let _ = writeln!(body, "export const {schema} = z.strictObject({{}});");
     } else {
         let _ = writeln!(body, "export const {schema} = z.strictObject({{");
     }
-    for field in &message_type.fields {
-        let in_field = |e| EmitError::column(PAYLOAD_SCHEMA, &message_type.name, &field.name, e);
+    for field in object.fields {
+        let in_field = |e| EmitError::column(PAYLOAD_SCHEMA, object.name, &field.name, e);
         let constraints = Constraints::of(catalog, &field.ty, &field.checks, Nesting::Enforced)
             .map_err(in_field)?;
         let presence = Presence::of(field);
@@ -186,13 +186,13 @@ fn write_message_type(
             }
         }
     }
-    if !message_type.fields.is_empty() {
+    if !object.fields.is_empty() {
         body.push_str("});\n");
     }
     let _ = writeln!(
         body,
         "export type {} = z.infer<typeof {schema}>;",
-        declarations.inputs[message_type.name.as_str()]
+        declarations.inputs[object.name]
     );
     Ok(())
 }
@@ -256,12 +256,11 @@ fn write_maps_and_proofs(body: &mut String, catalog: &Catalog, declarations: &De
     body.push_str(
         "\n// Compile-time proof that every schema infers exactly its type in ./payloads.\n",
     );
-    for message_type in &catalog.message_types {
+    for object in catalog.object_types() {
         let _ = writeln!(
             body,
             "true satisfies Equals<{}, payloads.{}>;",
-            declarations.inputs[message_type.name.as_str()],
-            declarations.interfaces[message_type.name.as_str()]
+            declarations.inputs[object.name], declarations.interfaces[object.name]
         );
     }
     for decl in &declarations.transports {

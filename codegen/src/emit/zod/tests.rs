@@ -43,10 +43,7 @@ fn an_empty_catalog_gives_a_valid_file() {
 #[test]
 fn nested_types_come_first_and_cycles_use_getters() {
     let catalog = payload_catalog();
-    let order: Vec<&str> = definition_order(&catalog)
-        .iter()
-        .map(|m| m.name.as_str())
-        .collect();
+    let order: Vec<&str> = definition_order(&catalog).iter().map(|m| m.name).collect();
     assert_eq!(
         order,
         ["tree_node", "all_types", "checks", "string", "weird name-2"]

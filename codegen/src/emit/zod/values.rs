@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use messenger_ir::{Catalog, MessageType};
+use messenger_ir::{Catalog, ObjectType};
 
 use crate::contract::{ConstraintError, Constraints, Format, Kind};
 use crate::emit::typescript::{js_string, literal};
@@ -221,33 +221,34 @@ fn string_expr(constraints: &Constraints, uses: &mut Uses) -> String {
     code
 }
 
-/// Message types in an order where each comes after the types it nests (depth first, in name
-/// order); a cycle leaves some references forward, which become getters.
-pub fn definition_order(catalog: &Catalog) -> Vec<&MessageType> {
+/// Payload types in an order where each comes after the types it nests (depth first, in name
+/// order); a cycle (which introspection refuses, but an IR built otherwise may hold) leaves
+/// some references forward, which become getters.
+pub fn definition_order(catalog: &Catalog) -> Vec<ObjectType<'_>> {
     fn visit<'c>(
         catalog: &'c Catalog,
-        message_type: &'c MessageType,
+        object: ObjectType<'c>,
         seen: &mut BTreeSet<&'c str>,
-        out: &mut Vec<&'c MessageType>,
+        out: &mut Vec<ObjectType<'c>>,
     ) {
-        if !seen.insert(&message_type.name) {
+        if !seen.insert(object.name) {
             return;
         }
-        for field in &message_type.fields {
+        for field in object.fields {
             if let Some(target) = field
                 .ty
                 .nested_payload()
-                .and_then(|n| catalog.message_type(n))
+                .and_then(|n| catalog.object_type(n))
             {
                 visit(catalog, target, seen, out);
             }
         }
-        out.push(message_type);
+        out.push(object);
     }
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for message_type in &catalog.message_types {
-        visit(catalog, message_type, &mut seen, &mut out);
+    for object in catalog.object_types() {
+        visit(catalog, object, &mut seen, &mut out);
     }
     out
 }

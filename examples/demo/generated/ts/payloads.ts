@@ -3,6 +3,102 @@
 import type { Json } from "./database.ts";
 
 /**
+ * A postal address.
+ *
+ * Message type `order_address`.
+ */
+export interface OrderAddress {
+  /** Who receives the parcel. */
+  recipient: string;
+  /** Street and number. */
+  line1: string;
+  /** Apartment, floor, c/o. */
+  line2?: string | null;
+  /** City or town. */
+  city: string;
+  /** Postal code as written in the country. */
+  postal_code: string;
+  /** ISO 3166-1 alpha-2 country code. */
+  country: string;
+}
+
+/**
+ * A discount applied to an order.
+ *
+ * Message type `order_discount`.
+ */
+export interface OrderDiscount {
+  /** The voucher or promotion code. */
+  code: string;
+  /** Amount taken off the total, in cents. */
+  amount_cents: number;
+  /**
+   * Where the discount comes from.
+   *
+   * @default "voucher"
+   */
+  source?: "voucher" | "loyalty" | "price_match";
+}
+
+/**
+ * One line of an order.
+ *
+ * Message type `order_line_item`.
+ */
+export interface OrderLineItem {
+  /** Stock keeping unit: capital letters, digits and hyphens. */
+  sku: string;
+  /** Product name as shown to the customer. */
+  name: string;
+  /**
+   * Units ordered.
+   *
+   * @default 1
+   */
+  quantity?: number;
+  /** Price of one unit. */
+  unit_price: Money;
+  /** A note to print on the gift wrap, if any. */
+  gift_note?: string | null;
+}
+
+/**
+ * A customer placed an order.
+ *
+ * Message type `order_placed`.
+ */
+export interface OrderPlaced {
+  /** The order's id. */
+  order_id: string;
+  /** The customer's id. */
+  customer_id: string;
+  /** When the order was placed. */
+  placed_at: string;
+  /** The lines of the order, 1 to 100. */
+  items: OrderLineItem[];
+  /** Where to ship the order. */
+  shipping: OrderAddress;
+  /** Billing address; the shipping address when absent. */
+  billing?: OrderAddress | null;
+  /**
+   * Discounts applied, in the order they were applied.
+   *
+   * @default []
+   */
+  discounts?: OrderDiscount[];
+  /** Amount charged, after discounts. */
+  total: Money;
+  /**
+   * Free-form labels, at most 20.
+   *
+   * @default []
+   */
+  tags?: string[];
+  /** Anything else the shop wants to pass on, any JSON value. */
+  metadata?: Json | null;
+}
+
+/**
  * How a failed delivery is retried.
  *
  * Message type `retry_policy`.
@@ -156,8 +252,24 @@ export interface WebhookDelivery {
   sequence: number;
 }
 
+/**
+ * An amount of money in one currency.
+ *
+ * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
+ */
+export interface Money {
+  /** The amount, in cents (or the currency's smallest unit). */
+  amount_cents: number;
+  /** The ISO 4217 code of the currency. */
+  currency: string;
+}
+
 /** Every message type by name (the `message_type` header). */
 export type MessageTypes = {
+  order_address: OrderAddress;
+  order_discount: OrderDiscount;
+  order_line_item: OrderLineItem;
+  order_placed: OrderPlaced;
   retry_policy: RetryPolicy;
   send_email: SendEmail;
   sms_notification: SmsNotification;
@@ -190,6 +302,13 @@ export type NotificationsMessage =
       body: UserSignedUp;
     };
 
+/** A message of the transport `orders`: `headers.message_type` names its type. */
+export type OrdersMessage =
+  | {
+      headers: { message_type: "order_placed"; [key: string]: unknown };
+      body: OrderPlaced;
+    };
+
 /** A message of the transport `webhooks`: `headers.message_type` names its type. */
 export type WebhooksMessage =
   | {
@@ -201,6 +320,7 @@ export type WebhooksMessage =
 export type TransportMessages = {
   email: EmailMessage;
   notifications: NotificationsMessage;
+  orders: OrdersMessage;
   webhooks: WebhooksMessage;
 };
 
@@ -211,5 +331,6 @@ export type TransportName = keyof TransportMessages;
 export const TRANSPORTS = {
   email: ["send_email"],
   notifications: ["send_email", "sms_notification", "user_signed_up"],
+  orders: ["order_placed"],
   webhooks: ["webhook_delivery"],
 } as const;

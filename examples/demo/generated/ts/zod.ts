@@ -71,6 +71,77 @@ function maxChars(maximum: number): z.core.$ZodCheck<string> {
 }
 
 /**
+ * A postal address.
+ *
+ * Message type `order_address`.
+ */
+export const OrderAddressSchema = z.strictObject({
+  recipient: z.string().check(maxChars(200)).regex(nulFreePattern),
+  line1: z.string().check(maxChars(200)).regex(nulFreePattern),
+  line2: z.string().check(maxChars(200)).regex(nulFreePattern).nullable().optional(),
+  city: z.string().check(maxChars(100)).regex(nulFreePattern),
+  postal_code: z.string().check(maxChars(16)).regex(nulFreePattern),
+  country: z.string().regex(new RegExp("^[A-Z]{2}$", "u")),
+});
+export type OrderAddressInput = z.infer<typeof OrderAddressSchema>;
+
+/**
+ * A discount applied to an order.
+ *
+ * Message type `order_discount`.
+ */
+export const OrderDiscountSchema = z.strictObject({
+  code: z.string().check(maxChars(32)).regex(new RegExp("^[A-Z0-9]+$", "u")),
+  amount_cents: z.number().int().gt(0).max(2147483647),
+  source: z.enum(["voucher", "loyalty", "price_match"]).optional(),
+});
+export type OrderDiscountInput = z.infer<typeof OrderDiscountSchema>;
+
+/**
+ * An amount of money in one currency.
+ *
+ * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
+ */
+export const MoneySchema = z.strictObject({
+  amount_cents: z.number().int().min(0).max(9007199254740991),
+  currency: z.string().regex(new RegExp("^[A-Z]{3}$", "u")),
+});
+export type MoneyInput = z.infer<typeof MoneySchema>;
+
+/**
+ * One line of an order.
+ *
+ * Message type `order_line_item`.
+ */
+export const OrderLineItemSchema = z.strictObject({
+  sku: z.string().check(maxChars(32)).regex(new RegExp("^[A-Z0-9][A-Z0-9-]*$", "u")),
+  name: z.string().check(maxChars(200)).regex(nulFreePattern),
+  quantity: z.number().int().min(1).max(1000).optional(),
+  unit_price: MoneySchema,
+  gift_note: z.string().check(maxChars(500)).regex(nulFreePattern).nullable().optional(),
+});
+export type OrderLineItemInput = z.infer<typeof OrderLineItemSchema>;
+
+/**
+ * A customer placed an order.
+ *
+ * Message type `order_placed`.
+ */
+export const OrderPlacedSchema = z.strictObject({
+  order_id: z.string().regex(uuidPattern),
+  customer_id: z.string().regex(uuidPattern),
+  placed_at: z.iso.datetime({ offset: true }).regex(timestamptzPattern),
+  items: z.array(OrderLineItemSchema).min(1).max(100),
+  shipping: OrderAddressSchema,
+  billing: OrderAddressSchema.nullable().optional(),
+  discounts: z.array(OrderDiscountSchema).optional(),
+  total: MoneySchema,
+  tags: z.array(z.string().regex(nulFreePattern)).max(20).optional(),
+  metadata: jsonValueSchema.nullable().optional(),
+});
+export type OrderPlacedInput = z.infer<typeof OrderPlacedSchema>;
+
+/**
  * How a failed delivery is retried.
  *
  * Message type `retry_policy`.
@@ -176,6 +247,15 @@ export const NotificationsMessageSchema = z.union([
 ]);
 export type NotificationsMessageInput = z.infer<typeof NotificationsMessageSchema>;
 
+/** The envelope schema of the transport `orders` (headers + body of the named type). */
+export const OrdersMessageSchema = z.union([
+  z.strictObject({
+    headers: z.looseObject({ message_type: z.literal("order_placed") }),
+    body: OrderPlacedSchema,
+  }),
+]);
+export type OrdersMessageInput = z.infer<typeof OrdersMessageSchema>;
+
 /** The envelope schema of the transport `webhooks` (headers + body of the named type). */
 export const WebhooksMessageSchema = z.union([
   z.strictObject({
@@ -187,6 +267,10 @@ export type WebhooksMessageInput = z.infer<typeof WebhooksMessageSchema>;
 
 /** The schema of every message type, by name. */
 export const MESSAGE_TYPE_SCHEMAS = {
+  order_address: OrderAddressSchema,
+  order_discount: OrderDiscountSchema,
+  order_line_item: OrderLineItemSchema,
+  order_placed: OrderPlacedSchema,
   retry_policy: RetryPolicySchema,
   send_email: SendEmailSchema,
   sms_notification: SmsNotificationSchema,
@@ -198,15 +282,22 @@ export const MESSAGE_TYPE_SCHEMAS = {
 export const TRANSPORT_SCHEMAS = {
   email: EmailMessageSchema,
   notifications: NotificationsMessageSchema,
+  orders: OrdersMessageSchema,
   webhooks: WebhooksMessageSchema,
 } as const;
 
 // Compile-time proof that every schema infers exactly its type in ./payloads.
+true satisfies Equals<OrderAddressInput, payloads.OrderAddress>;
+true satisfies Equals<OrderDiscountInput, payloads.OrderDiscount>;
+true satisfies Equals<OrderLineItemInput, payloads.OrderLineItem>;
+true satisfies Equals<OrderPlacedInput, payloads.OrderPlaced>;
 true satisfies Equals<RetryPolicyInput, payloads.RetryPolicy>;
 true satisfies Equals<SendEmailInput, payloads.SendEmail>;
 true satisfies Equals<SmsNotificationInput, payloads.SmsNotification>;
 true satisfies Equals<UserSignedUpInput, payloads.UserSignedUp>;
 true satisfies Equals<WebhookDeliveryInput, payloads.WebhookDelivery>;
+true satisfies Equals<MoneyInput, payloads.Money>;
 true satisfies Equals<EmailMessageInput, payloads.EmailMessage>;
 true satisfies Equals<NotificationsMessageInput, payloads.NotificationsMessage>;
+true satisfies Equals<OrdersMessageInput, payloads.OrdersMessage>;
 true satisfies Equals<WebhooksMessageInput, payloads.WebhooksMessage>;

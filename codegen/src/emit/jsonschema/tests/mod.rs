@@ -625,14 +625,16 @@ pub(super) fn with_fields(fields: Vec<Column>) -> Catalog {
 fn what_cannot_be_emitted_is_an_error_naming_the_column() {
     assert_eq!(
         emit_error(&with_fields(vec![col("x", payload("nope"))])),
-        "messenger_payloads.m.x: `@payload nope` names no message type (no table \
-         messenger_payloads.nope)"
+        "messenger_payloads.m.x: the nested payload type `nope` is neither a table nor a \
+         composite type of messenger_payloads (no messenger_payloads.nope)"
     );
     assert_eq!(
         emit_error(&with_fields(vec![
             col("x", SqlType::Text).check(min(1, false))
         ])),
-        "messenger_payloads.m.x: the CHECK `minimum` has no meaning for a JSON string"
+        "messenger_payloads.m.x: the CHECK `>= 1` means nothing for a column of type text, \
+         whose values are JSON strings: no validator could enforce it. Remove the CHECK or \
+         change the column's type"
     );
     let mut catalog = with_fields(Vec::new());
     catalog.schemas = vec![schema(
@@ -645,7 +647,9 @@ fn what_cannot_be_emitted_is_an_error_naming_the_column() {
     )];
     assert_eq!(
         emit_error(&catalog),
-        "public.jobs.x: the CHECK `pattern` has no meaning for a JSON boolean"
+        "public.jobs.x: the CHECK `~ 'a'` means nothing for a column of type boolean, whose \
+         values are JSON booleans: no validator could enforce it. Remove the CHECK or change \
+         the column's type"
     );
     let mut catalog = with_fields(Vec::new());
     catalog.message_types[0].name = "../escape".to_owned();
