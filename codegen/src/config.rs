@@ -25,6 +25,9 @@ pub struct Config {
     /// (built into messenger-gen; the default), or a standalone schema (`false`: only
     /// `schema` is applied; this repository's own top level, whose `schema/` is the queue).
     pub include_queue: bool,
+    /// The database schemas the supabase-js `Database` type describes, as `supabase gen types
+    /// typescript --schema` does (default `["public"]`, as the Supabase CLI).
+    pub schemas: Option<Vec<String>>,
     /// The file this configuration was read from; `None` for the defaults.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -51,6 +54,7 @@ impl Default for Config {
             queries: "queries".into(),
             output: "generated".into(),
             include_queue: true,
+            schemas: None,
             file: None,
             rust: RustConfig::default(),
         }
@@ -79,6 +83,22 @@ impl Config {
             .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+        if let Some(schemas) = &config.schemas {
+            if schemas.is_empty() {
+                return Err(Failure::input(format!(
+                    "{}: `schemas` is empty; list at least one schema (the default is [\"public\"])",
+                    path.display()
+                )));
+            }
+            for (i, schema) in schemas.iter().enumerate() {
+                if schemas[..i].contains(schema) {
+                    return Err(Failure::input(format!(
+                        "{}: `schemas` lists `{schema}` twice",
+                        path.display()
+                    )));
+                }
+            }
+        }
         config.file = Some(path.clone());
         let base = path.parent().unwrap_or(Path::new(""));
         for dir in [&mut config.schema, &mut config.queries, &mut config.output] {
@@ -87,6 +107,15 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// The schemas `Database` describes, and whether the configuration lists them (rather
+    /// than the default `public`).
+    pub fn database_schemas(&self) -> (Vec<String>, bool) {
+        match &self.schemas {
+            Some(schemas) => (schemas.clone(), true),
+            None => (vec!["public".to_owned()], false),
+        }
     }
 
     /// The directory of the generated Rust crate.

@@ -107,7 +107,9 @@ async fn generate_in(
         None => client,
     };
 
-    let (catalog, mut warnings) = introspect::catalog::read(&client)
+    let (names, explicit) = config.database_schemas();
+    let database = introspect::catalog::DatabaseSchemas { names, explicit };
+    let (catalog, mut warnings) = introspect::catalog::read(&client, &database)
         .await
         .map_err(|e| Failure::input(e.to_string()))?;
     timings.phase("introspection");

@@ -30,6 +30,9 @@ pub enum Kind {
     Array,
     /// A nested message type (a `jsonb` column tagged `@payload`).
     Payload,
+    /// A composite value (a `CREATE TYPE ... AS` type or a relation's row type) outside
+    /// message types: an object of its attributes.
+    Composite,
     /// Any JSON value (`json`, `jsonb` without a payload type, a type no target knows).
     Any,
 }
@@ -43,7 +46,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::String => "string",
             Kind::Array => "array",
-            Kind::Payload => "object",
+            Kind::Payload | Kind::Composite => "object",
             Kind::Any => "value",
         }
     }
@@ -55,7 +58,7 @@ impl Kind {
             Kind::Integer | Kind::Number => value.is_number(),
             Kind::String => value.is_string(),
             Kind::Any => true,
-            Kind::Array | Kind::Payload => false,
+            Kind::Array | Kind::Payload | Kind::Composite => false,
         }
     }
 }
@@ -141,6 +144,26 @@ pub enum ConstraintError {
         /// Its name.
         name: String,
     },
+    /// A composite type the catalog does not hold.
+    #[error("the composite type `{schema}.{name}` is not in the IR")]
+    UnknownComposite {
+        /// Its schema.
+        schema: String,
+        /// Its name.
+        name: String,
+    },
+    /// A composite type as a message type's field, which the payload contract does not define
+    /// yet (nested payloads are `jsonb` columns tagged `@payload`).
+    #[error(
+        "the composite type `{schema}.{name}` cannot be a message type's field; use a jsonb \
+         column tagged `@payload <type>`"
+    )]
+    CompositeInPayload {
+        /// Its schema.
+        schema: String,
+        /// Its name.
+        name: String,
+    },
 }
 
 /// What a column's non-null values are: its type's own constraints narrowed by its CHECKs.
@@ -151,6 +174,9 @@ pub struct Constraints {
     pub kind: Kind,
     /// The nested message type of a [`Kind::Payload`] value.
     pub payload: Option<String>,
+    /// The composite type (schema, name) of a [`Kind::Composite`] value: a `CREATE TYPE`
+    /// type or a relation's row type.
+    pub composite: Option<(String, String)>,
     /// The textual form of a string type.
     pub format: Option<Format>,
     /// A type no target maps ([`Kind::Any`], with a generator warning): typed `unknown` where
@@ -203,6 +229,7 @@ impl Constraints {
         Constraints {
             kind,
             payload: None,
+            composite: None,
             format: None,
             unmapped: false,
             text: false,
@@ -312,13 +339,35 @@ impl Constraints {
                 items: Some(Box::new(Constraints::of_type(catalog, element, nesting)?)),
                 ..Constraints::new(Kind::Array)
             },
+            // Its text form is what PostgreSQL writes and reads; U+0000 cannot be in it.
+            SqlType::Textual { .. } => Constraints::text(None),
+            SqlType::Composite { schema, name } => {
+                if nesting == Nesting::Enforced {
+                    return Err(ConstraintError::CompositeInPayload {
+                        schema: schema.clone(),
+                        name: name.clone(),
+                    });
+                }
+                if catalog.relation(schema, name).is_none()
+                    && catalog.composite_type(schema, name).is_none()
+                {
+                    return Err(ConstraintError::UnknownComposite {
+                        schema: schema.clone(),
+                        name: name.clone(),
+                    });
+                }
+                Constraints {
+                    composite: Some((schema.clone(), name.clone())),
+                    ..Constraints::new(Kind::Composite)
+                }
+            }
         })
     }
 
     /// Narrows the constraints by a CHECK.
     fn apply(&mut self, check: &Check) -> Result<(), ConstraintError> {
         let applies = match (check, self.kind) {
-            (_, Kind::Payload) => false,
+            (_, Kind::Payload | Kind::Composite) => false,
             (Check::OneOf { .. }, kind) => kind != Kind::Array,
             (_, Kind::Any) => false,
             (Check::Minimum { .. } | Check::Maximum { .. }, kind) => {
@@ -332,6 +381,7 @@ impl Constraints {
         if !applies {
             let subject = match (self.kind, &self.payload) {
                 (Kind::Payload, Some(name)) => format!("the nested payload `{name}`"),
+                (Kind::Composite, _) => "a composite value".to_owned(),
                 (Kind::Any, _) => "a value of any JSON type".to_owned(),
                 (kind, _) => format!("a JSON {}", kind.json_type()),
             };
@@ -435,7 +485,7 @@ impl Constraints {
                     && self.max_length.is_none_or(|m| length <= m)
                     && (self.format != Some(Format::Uuid) || is_uuid(text))
             }
-            Kind::Array | Kind::Payload => false,
+            Kind::Array | Kind::Payload | Kind::Composite => false,
             Kind::Any => true,
         }
     }

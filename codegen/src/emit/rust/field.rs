@@ -238,7 +238,10 @@ impl FieldPlanner<'_> {
             SqlType::Int4 => Base::Int(IntKind::I32),
             SqlType::Int8 => Base::Int(IntKind::I64),
             SqlType::Float4 | SqlType::Float8 | SqlType::Numeric { .. } => Base::Float,
-            SqlType::Text | SqlType::Varchar { .. } | SqlType::Char { .. } => Base::Str,
+            SqlType::Text
+            | SqlType::Varchar { .. }
+            | SqlType::Char { .. }
+            | SqlType::Textual { .. } => Base::Str,
             SqlType::Uuid => Base::Formatted(Format::Uuid),
             SqlType::Date => Base::Formatted(Format::Date),
             SqlType::Timestamptz => Base::Formatted(Format::DateTime),
@@ -266,6 +269,18 @@ impl FieldPlanner<'_> {
                     owner,
                     &column.name,
                     "an array of arrays, which no target supports".to_owned(),
+                ));
+            }
+            // `Constraints::of` refuses composites in message types (Nesting::Enforced).
+            SqlType::Composite { schema, name } => {
+                return Err(EmitError::column(
+                    PAYLOAD_SCHEMA,
+                    owner,
+                    &column.name,
+                    crate::contract::ConstraintError::CompositeInPayload {
+                        schema: schema.clone(),
+                        name: name.clone(),
+                    },
                 ));
             }
         })

@@ -4,6 +4,7 @@
 //! `z.infer` of each Zod schema is exactly the interface written here.
 
 mod database;
+mod functions;
 mod payloads;
 #[cfg(test)]
 mod tests;

@@ -50,6 +50,11 @@ fn payload_type(
                 .cloned()
                 .ok_or_else(|| ConstraintError::UnknownPayload(name.to_owned()))?
         }
+        // `Constraints::of` refuses composites in message types (Nesting::Enforced).
+        Kind::Composite => {
+            let (schema, name) = constraints.composite.clone().unwrap_or_default();
+            return Err(ConstraintError::CompositeInPayload { schema, name });
+        }
         Kind::Any if constraints.unmapped => "unknown".to_owned(),
         Kind::Any => {
             *uses_json = true;

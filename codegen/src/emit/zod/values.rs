@@ -154,6 +154,11 @@ pub fn value_expr(
             Expr::plain(code)
         }
         Kind::String => Expr::plain(string_expr(constraints, uses)),
+        // `Constraints::of` refuses composites in message types (Nesting::Enforced).
+        Kind::Composite => {
+            let (schema, name) = constraints.composite.clone().unwrap_or_default();
+            return Err(ConstraintError::CompositeInPayload { schema, name });
+        }
     })
 }
 
