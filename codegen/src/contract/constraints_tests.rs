@@ -10,13 +10,12 @@ fn catalog() -> Catalog {
     Catalog {
         schemas: vec![Schema {
             name: "messenger_payloads".to_owned(),
-            tables: Vec::new(),
-            views: Vec::new(),
             enums: vec![EnumType {
                 name: "channel".to_owned(),
                 values: vec!["sms".to_owned(), "push".to_owned(), "email".to_owned()],
                 comment: None,
             }],
+            ..Schema::default()
         }],
         message_types: vec![MessageType {
             name: "inner".to_owned(),

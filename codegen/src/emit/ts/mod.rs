@@ -33,9 +33,23 @@ fn or_null(ts: &str) -> String {
     }
 }
 
-/// `T[]`, parenthesised when T is a union.
+/// `T[]`, parenthesised when T is a union or an intersection (at its top level: not one
+/// inside an object type's braces).
 fn array_of(ts: &str) -> String {
-    if ts.contains(" | ") {
+    let mut depth = 0i32;
+    let mut top_level_operator = false;
+    let bytes = ts.as_bytes();
+    for (i, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'{' | b'(' | b'[' | b'<' => depth += 1,
+            b'}' | b')' | b']' | b'>' => depth -= 1,
+            b'|' | b'&' if depth == 0 && i > 0 && bytes[i - 1] == b' ' => {
+                top_level_operator = true;
+            }
+            _ => {}
+        }
+    }
+    if top_level_operator {
         format!("({ts})[]")
     } else {
         format!("{ts}[]")

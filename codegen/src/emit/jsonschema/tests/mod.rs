@@ -17,6 +17,7 @@ pub(super) fn fixture() -> Catalog {
     let jobs = Relation {
         name: "jobs".to_owned(),
         comment: Some("Jobs to run.".to_owned()),
+        updatable: true,
         columns: vec![
             col("id", SqlType::Int8)
                 .identity(Identity::Always)
@@ -38,6 +39,7 @@ pub(super) fn fixture() -> Catalog {
                 .check(min(0, false)),
         ],
         relationships: Vec::new(),
+        ..Relation::default()
     };
     let mut types = scalar_types();
     types.extend([
