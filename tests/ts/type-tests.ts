@@ -10,7 +10,7 @@
 import { createClient } from "@supabase/supabase-js";
 import type { z } from "zod";
 
-import type { Constants, Database, Enums, Json, Tables, TablesInsert } from "@generated/database.ts";
+import type { Constants, Database, Enums, Json, Tables, TablesInsert } from "@generated/database.js";
 import type {
   MessageTypes,
   RetryPolicy,
@@ -18,7 +18,7 @@ import type {
   SmsNotification,
   UserSignedUp,
   WebhookDelivery,
-} from "@generated/payloads.ts";
+} from "@generated/payloads.js";
 import {
   MESSAGE_TYPE_SCHEMAS,
   RetryPolicySchema,
@@ -26,7 +26,7 @@ import {
   SmsNotificationSchema,
   UserSignedUpSchema,
   WebhookDeliverySchema,
-} from "@generated/zod.ts";
+} from "@generated/zod.js";
 
 /** `true` exactly when A and B are the same type (not merely mutually assignable). */
 type Equals<A, B> =

@@ -162,7 +162,7 @@ impl<'a> Emitter<'a> {
             .with(
                 "description",
                 "Message headers: message_type names the type of the body; other headers are \
-                 allowed.",
+                 allowed, with any JSON value a jsonb column can hold.",
             )
             .with("type", "object")
             .with(
@@ -178,7 +178,11 @@ impl<'a> Emitter<'a> {
                         .with("enum", names),
                 ),
             )
-            .with("required", vec![Json::from("message_type")]);
+            .with("required", vec![Json::from("message_type")])
+            .with(
+                "additionalProperties",
+                Object::new().with("$ref", def_ref(JSON_DEF)),
+            );
         let body = Object::new()
             .with(
                 "description",

@@ -7,7 +7,7 @@ import type { Json } from "./database.ts";
  *
  * Message type `retry_policy`.
  */
-export interface RetryPolicy {
+export type RetryPolicy = {
   /** Attempts in total, the first one included. */
   max_attempts: number;
   /**
@@ -15,21 +15,21 @@ export interface RetryPolicy {
    *
    * @default 1.5
    */
-  backoff_seconds?: number;
+  backoff_seconds?: number | undefined;
   /**
    * HTTP status codes that are retried.
    *
    * @default [500,502,503,504]
    */
-  retry_on_status?: number[];
-}
+  retry_on_status?: number[] | undefined;
+};
 
 /**
  * Send one email.
  *
  * Message type `send_email`.
  */
-export interface SendEmail {
+export type SendEmail = {
   /** Unique id of this email, for deduplication by the mail provider. */
   message_id: string;
   /** Recipient address. */
@@ -39,29 +39,29 @@ export interface SendEmail {
    *
    * @default []
    */
-  cc?: string[];
+  cc?: string[] | undefined;
   /** Subject line. */
   subject: string;
   /** Plain-text body. */
   body_text: string;
   /** Template to render instead of the plain body, if any. */
-  template?: "welcome" | "reset_password" | "invoice" | null;
+  template?: "welcome" | "reset_password" | "invoice" | null | undefined;
   /**
    * Delivery priority, 1 (lowest) to 10 (highest).
    *
    * @default 5
    */
-  priority?: number;
+  priority?: number | undefined;
   /** Earliest time to send; now when absent. */
-  send_at?: string | null;
-}
+  send_at?: string | null | undefined;
+};
 
 /**
  * Notify a phone number by SMS (and optionally other channels).
  *
  * Message type `sms_notification`.
  */
-export interface SmsNotification {
+export type SmsNotification = {
   /** Destination in E.164 format. */
   phone_number: string;
   /** Text to send. */
@@ -71,67 +71,67 @@ export interface SmsNotification {
    *
    * @default ["sms"]
    */
-  channels?: ("sms" | "push" | "email")[];
+  channels?: ("sms" | "push" | "email")[] | undefined;
   /** Address of the client that asked for the notification. */
-  sender_ip?: string | null;
+  sender_ip?: string | null | undefined;
   /** Do not deliver after this day. */
-  expires_on?: string | null;
+  expires_on?: string | null | undefined;
   /**
    * Send as UCS-2 instead of GSM-7.
    *
    * @default false
    */
-  unicode?: boolean;
-}
+  unicode?: boolean | undefined;
+};
 
 /**
  * A user created an account.
  *
  * Message type `user_signed_up`.
  */
-export interface UserSignedUp {
+export type UserSignedUp = {
   /** The new user's id. */
   user_id: string;
   /** The address the user signed up with. */
   email: string;
   /** Name shown to other users. */
-  display_name?: string | null;
+  display_name?: string | null | undefined;
   /**
    * Subscription plan chosen at sign-up.
    *
    * @default "free"
    */
-  plan?: "free" | "pro" | "enterprise";
+  plan?: "free" | "pro" | "enterprise" | undefined;
   /** Code of the referring user: eight capital letters or digits. */
-  referral_code?: string | null;
+  referral_code?: string | null | undefined;
   /** When the account was created. */
   signed_up_at: string;
   /** Date of birth, if given. */
-  birth_date?: string | null;
+  birth_date?: string | null | undefined;
   /** Age in years at sign-up, if known. */
-  age?: number | null;
+  age?: number | null | undefined;
   /**
    * Starting credit in the account currency.
    *
    * @default 0
    */
-  credit?: number;
+  credit?: number | undefined;
   /** Topics the user picked. */
-  interests?: string[] | null;
+  interests?: string[] | null | undefined;
   /**
    * Whether the user agreed to marketing email.
    *
    * @default false
    */
-  marketing_opt_in?: boolean;
-}
+  marketing_opt_in?: boolean | undefined;
+};
 
 /**
  * Deliver one HTTP request to a subscriber.
  *
  * Message type `webhook_delivery`.
  */
-export interface WebhookDelivery {
+export type WebhookDelivery = {
   /** Unique id of this delivery, sent as the Idempotency-Key header. */
   delivery_id: string;
   /** Where to send the request. */
@@ -141,20 +141,20 @@ export interface WebhookDelivery {
    *
    * @default "POST"
    */
-  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | undefined;
   /** The JSON body to send, any JSON value. */
-  request_body?: Json | null;
+  request_body?: Json | null | undefined;
   /** How to retry a failed delivery; the transport default when absent. */
-  retry_policy?: RetryPolicy | null;
+  retry_policy?: RetryPolicy | null | undefined;
   /**
    * Request timeout in milliseconds.
    *
    * @default 5000
    */
-  timeout_ms?: number;
+  timeout_ms?: number | undefined;
   /** Per-subscriber sequence number (int8: see the int8 policy). */
   sequence: number;
-}
+};
 
 /** Every message type by name (the `message_type` header). */
 export type MessageTypes = {
@@ -171,29 +171,29 @@ export type MessageTypeName = keyof MessageTypes;
 /** A message of the transport `email`: `headers.message_type` names its type. */
 export type EmailMessage =
   | {
-      headers: { message_type: "send_email"; [key: string]: unknown };
+      headers: { message_type: "send_email"; [key: string]: Json };
       body: SendEmail;
     };
 
 /** A message of the transport `notifications`: `headers.message_type` names its type. */
 export type NotificationsMessage =
   | {
-      headers: { message_type: "send_email"; [key: string]: unknown };
+      headers: { message_type: "send_email"; [key: string]: Json };
       body: SendEmail;
     }
   | {
-      headers: { message_type: "sms_notification"; [key: string]: unknown };
+      headers: { message_type: "sms_notification"; [key: string]: Json };
       body: SmsNotification;
     }
   | {
-      headers: { message_type: "user_signed_up"; [key: string]: unknown };
+      headers: { message_type: "user_signed_up"; [key: string]: Json };
       body: UserSignedUp;
     };
 
 /** A message of the transport `webhooks`: `headers.message_type` names its type. */
 export type WebhooksMessage =
   | {
-      headers: { message_type: "webhook_delivery"; [key: string]: unknown };
+      headers: { message_type: "webhook_delivery"; [key: string]: Json };
       body: WebhookDelivery;
     };
 

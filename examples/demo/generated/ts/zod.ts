@@ -153,7 +153,7 @@ export type WebhookDeliveryInput = z.infer<typeof WebhookDeliverySchema>;
 /** The envelope schema of the transport `email` (headers + body of the named type). */
 export const EmailMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("send_email") }),
+    headers: z.object({ message_type: z.literal("send_email") }).catchall(jsonValueSchema),
     body: SendEmailSchema,
   }),
 ]);
@@ -162,15 +162,15 @@ export type EmailMessageInput = z.infer<typeof EmailMessageSchema>;
 /** The envelope schema of the transport `notifications` (headers + body of the named type). */
 export const NotificationsMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("send_email") }),
+    headers: z.object({ message_type: z.literal("send_email") }).catchall(jsonValueSchema),
     body: SendEmailSchema,
   }),
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("sms_notification") }),
+    headers: z.object({ message_type: z.literal("sms_notification") }).catchall(jsonValueSchema),
     body: SmsNotificationSchema,
   }),
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("user_signed_up") }),
+    headers: z.object({ message_type: z.literal("user_signed_up") }).catchall(jsonValueSchema),
     body: UserSignedUpSchema,
   }),
 ]);
@@ -179,7 +179,7 @@ export type NotificationsMessageInput = z.infer<typeof NotificationsMessageSchem
 /** The envelope schema of the transport `webhooks` (headers + body of the named type). */
 export const WebhooksMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("webhook_delivery") }),
+    headers: z.object({ message_type: z.literal("webhook_delivery") }).catchall(jsonValueSchema),
     body: WebhookDeliverySchema,
   }),
 ]);
