@@ -107,20 +107,26 @@ fn generated_typescript_compiles_and_types_what_the_schema_says() {
     println!("tsc: no errors");
 }
 
-#[test]
-fn every_json_schema_compiles_in_ajv_strict_mode_and_fits_the_meta_schema() {
-    let node_version = node::ensure_node_modules();
-    let files = schema_files();
-    let dir = node::generated_dir().join("jsonschema");
+/// The JSON Schemas kept under `expected/jsonschema` of the generator's fixtures (the fixture
+/// test keeps them equal to a fresh generate): composite columns, other schemas, edge cases.
+fn fixture_schema_dirs() -> Vec<PathBuf> {
+    let fixtures = node::repo_root().join("codegen/tests/fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("expected/jsonschema"))
+        .filter(|d| d.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Runs check-schemas.mjs (ajv strict) over `dir`; returns how many files it checked.
+fn ajv_check(dir: &Path) -> usize {
     let script = node::ts_dir().join("check-schemas.mjs");
     let output = node::run(
         "node",
         &[script.to_str().unwrap(), dir.to_str().unwrap()],
         &node::ts_dir(),
-    );
-    println!(
-        "ran (node {node_version}): node tests/ts/check-schemas.mjs {} — ajv 2020 {{strict: true, allErrors: true}} + ajv-formats, compile and validateSchema",
-        dir.display()
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut failures = Vec::new();
@@ -135,25 +141,48 @@ fn every_json_schema_compiles_in_ajv_strict_mode_and_fits_the_meta_schema() {
     }
     assert!(
         failures.is_empty() && output.status.success(),
-        "ajv (strict) rejected emitted JSON Schemas:\n{}\n{}",
+        "ajv (strict) rejected emitted JSON Schemas in {}:\n{}\n{}",
+        dir.display(),
         failures.join("\n"),
         node::describe(&output)
     );
+    let files = json_files(dir).len();
     assert_eq!(
         checked,
-        files.len(),
-        "ajv checked {checked} files, there are {}\n{}",
-        files.len(),
+        files,
+        "ajv checked {checked} files in {}, there are {files}\n{}",
+        dir.display(),
         node::describe(&output)
     );
+    checked
+}
+
+#[test]
+fn every_json_schema_compiles_in_ajv_strict_mode_and_fits_the_meta_schema() {
+    let node_version = node::ensure_node_modules();
+    schema_files();
+    let mut dirs = vec![node::generated_dir().join("jsonschema")];
+    dirs.extend(fixture_schema_dirs());
+    let mut checked = 0;
+    for dir in &dirs {
+        println!(
+            "ran (node {node_version}): node tests/ts/check-schemas.mjs {} — ajv 2020 {{strict: true, allErrors: true}} + ajv-formats, compile and validateSchema",
+            dir.display()
+        );
+        checked += ajv_check(dir);
+    }
     println!(
-        "ajv: {checked} schemas compiled in strict mode, all valid against the 2020-12 meta-schema"
+        "ajv: {checked} schemas in {} directories compiled in strict mode, all valid against the 2020-12 meta-schema",
+        dirs.len()
     );
 }
 
 #[test]
 fn every_json_schema_fits_the_2020_12_meta_schema_in_rust() {
-    let files = schema_files();
+    let mut files = schema_files();
+    for dir in fixture_schema_dirs() {
+        files.extend(json_files(&dir));
+    }
     let mut failures = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();

@@ -12,6 +12,7 @@ import type { z } from "zod";
 
 import type { Constants, Database, Enums, Json, Tables, TablesInsert } from "@generated/database.js";
 import type {
+  EmailMessage,
   MessageTypes,
   RetryPolicy,
   SendEmail,
@@ -121,6 +122,20 @@ export async function inserts(): Promise<void> {
   await supabase.from("messenger_messages").insert({ id: 1, transport_name: "email", body: {} });
   // @ts-expect-error priority is a number, not a string
   await supabase.from("messenger_messages").insert({ transport_name: "email", body: {}, priority: "5" });
+
+  // A typed payload is a jsonb value (payload types are type aliases, so they fit `Json`):
+  // inserting one as a message body compiles...
+  await supabase.from("messenger_messages").insert({ transport_name: "email", body: minimalEmail });
+  const envelope: EmailMessage = { headers: { message_type: "send_email", trace: "t-1" }, body: fullEmail };
+  await supabase
+    .from("messenger_messages")
+    .insert({ transport_name: "email", body: envelope.body, headers: envelope.headers });
+  // ...and a body with a field its message type does not have is rejected.
+  await supabase.from("messenger_messages").insert({
+    transport_name: "email",
+    // @ts-expect-error `urgent` is not a field of send_email
+    body: { ...minimalEmail, urgent: true } satisfies SendEmail,
+  });
 
   // An update may leave everything out but still checks the enum.
   await supabase.from("messenger_messages").update({ status: "completed" }).eq("id", 1);
