@@ -402,6 +402,11 @@ impl<'a> Generator<'a> {
                 )
             }
             SqlType::Array { element } => self.array_values(element, c),
+            SqlType::Textual { name } => values::textual_values(name),
+            SqlType::Composite { schema, name } => panic!(
+                "the generator refuses the composite type {schema}.{name} as a message type's \
+                 field; it cannot be in the corpus"
+            ),
         }
     }
 
