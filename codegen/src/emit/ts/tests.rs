@@ -304,20 +304,24 @@ fn payloads_ts_follows_the_contract() {
     insta::assert_snapshot!(text);
     for line in [
         // Nullable: optional and null; BY DEFAULT identity: optional, never null; GENERATED
-        // ALWAYS: never given.
-        "  docb?: Json | null;",
-        "  counter?: number;",
-        "  serial?: never;",
-        "  computed?: never;",
+        // ALWAYS: never given. Optional fields admit `undefined`, as Zod's `.optional()`.
+        "  docb?: Json | null | undefined;",
+        "  counter?: number | undefined;",
+        "  serial?: undefined;",
+        "  computed?: undefined;",
         "  mystery: unknown;",
         // Literal unions: the labels, the IN values the bounds admit, none at all.
         "  channels: (\"sms\" | \"push\" | \"e\\\"mail\")[];",
         "  level: 2 | 3;",
         "  impossible: never;",
-        "  child?: TreeNode | null;",
+        "  child?: TreeNode | null | undefined;",
+        // Type aliases (assignable to Json), and other headers are JSON values.
+        "export type TreeNode = {",
+        "      headers: { message_type: \"checks\"; [key: string]: Json };",
     ] {
         assert!(text.contains(&format!("{line}\n")), "{line}");
     }
+    assert!(!text.contains("interface"));
 }
 
 #[test]

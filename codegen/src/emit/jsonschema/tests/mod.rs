@@ -474,12 +474,12 @@ fn transport_envelope_dispatches_on_the_message_type() {
         alpha["properties"]["headers"]["required"],
         json!(["message_type"])
     );
-    // Other header keys are allowed.
-    assert!(
-        alpha["properties"]["headers"]
-            .get("additionalProperties")
-            .is_none()
+    // Other header keys are allowed, with any JSON value a jsonb column can hold.
+    assert_eq!(
+        alpha["properties"]["headers"]["additionalProperties"],
+        json!({"$ref": "#/$defs/messenger_json"})
     );
+    assert!(alpha["$defs"].get("messenger_json").is_some());
     assert_eq!(
         alpha["allOf"][1],
         json!({
@@ -496,9 +496,10 @@ fn transport_envelope_dispatches_on_the_message_type() {
             "then": {"properties": {"body": {"$ref": "#/$defs/order"}}}
         })
     );
-    // The accepted types and what they nest, as the runtime's validator expects.
+    // The accepted types and what they nest, as the runtime's validator expects, and the JSON
+    // value the other headers are.
     let defs: Vec<&String> = alpha["$defs"].as_object().unwrap().keys().collect();
-    assert_eq!(defs, ["address", "checked", "order", "tree"]);
+    assert_eq!(defs, ["address", "checked", "order", "tree", "messenger_json"]);
     // Each definition is the type's own file minus `$schema`, `$id` and `$comment`.
     let mut own = file(&files, "jsonschema/payloads/checked.schema.json").clone();
     for key in ["$schema", "$id", "$comment"] {
