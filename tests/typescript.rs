@@ -268,7 +268,11 @@ fn generated_typescript_compiles_in_a_fresh_npm_project_with_typescript_5_9_and_
         let tsc = project.join(format!("node_modules/{package}/bin/tsc"));
         let tsc = tsc.to_str().unwrap();
         let init = node::run("node", &[tsc, "--init"], &dir);
-        assert!(init.status.success(), "tsc --init\n{}", node::describe(&init));
+        assert!(
+            init.status.success(),
+            "tsc --init\n{}",
+            node::describe(&init)
+        );
         let config = std::fs::read_to_string(dir.join("tsconfig.json")).unwrap();
         for setting in ["\"module\": \"nodenext\"", "\"strict\": true"] {
             assert!(

@@ -128,7 +128,14 @@ async fn exported_files_applied_with_psql_build_the_schema_migrate_up_builds() {
     let dir = out.path().join("supabase/migrations");
     let dir_arg = dir.to_str().unwrap();
     let export = messenger_gen(
-        &["migrate", "export", "--supabase", dir_arg, "--config", DEMO_CONFIG],
+        &[
+            "migrate",
+            "export",
+            "--supabase",
+            dir_arg,
+            "--config",
+            DEMO_CONFIG,
+        ],
         None,
     );
     assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
@@ -155,14 +162,24 @@ async fn exported_files_applied_with_psql_build_the_schema_migrate_up_builds() {
     }
     // Exporting again writes the same names with the same bytes.
     let again = messenger_gen(
-        &["migrate", "export", "--supabase", dir_arg, "--config", DEMO_CONFIG],
+        &[
+            "migrate",
+            "export",
+            "--supabase",
+            dir_arg,
+            "--config",
+            DEMO_CONFIG,
+        ],
         None,
     );
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     assert_eq!(exported(&dir), files, "a second export differs");
 
     let by_migrate = TestDb::new().await;
-    let up = messenger_gen(&["migrate", "up", "--config", DEMO_CONFIG], Some(by_migrate.url()));
+    let up = messenger_gen(
+        &["migrate", "up", "--config", DEMO_CONFIG],
+        Some(by_migrate.url()),
+    );
     assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
 
     let by_psql = TestDb::new().await;
@@ -204,7 +221,11 @@ async fn exported_files_applied_with_psql_build_the_schema_migrate_up_builds() {
         "the exported migrations build another schema than `migrate up`:\nonly after migrate \
          up:\n{missing:#?}\nonly after psql:\n{extra:#?}"
     );
-    assert!(expected.len() > 100, "a fingerprint of {} lines", expected.len());
+    assert!(
+        expected.len() > 100,
+        "a fingerprint of {} lines",
+        expected.len()
+    );
     println!(
         "exported {} files; psql -v ON_ERROR_STOP=1 --single-transaction -f each, in order: \
          catalog fingerprint equal to migrate up's ({} lines)",
@@ -213,7 +234,10 @@ async fn exported_files_applied_with_psql_build_the_schema_migrate_up_builds() {
     );
 
     // The files recorded themselves where `migrate up` looks: nothing left to apply.
-    let up = messenger_gen(&["migrate", "up", "--config", DEMO_CONFIG], Some(by_psql.url()));
+    let up = messenger_gen(
+        &["migrate", "up", "--config", DEMO_CONFIG],
+        Some(by_psql.url()),
+    );
     assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
     assert_eq!(
         text(&up.stdout),

@@ -116,7 +116,9 @@ fn our_database_type_equals_postgres_metas_but_for_the_deliberate_differences() 
             counts["different"].as_u64().unwrap(),
         );
         total = (total.0 + compared, total.1 + equal, total.2 + different);
-        println!("  {section:<15} compared {compared:>4}, equal {equal:>4}, different {different:>3}");
+        println!(
+            "  {section:<15} compared {compared:>4}, equal {equal:>4}, different {different:>3}"
+        );
     }
     println!(
         "  {:<15} compared {:>4}, equal {:>4}, different {:>3}: {} deliberate ({}), {} not",

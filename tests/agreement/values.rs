@@ -775,7 +775,9 @@ pub fn inet_values() -> Values {
 /// its samples here.
 pub fn textual_values(name: &str) -> Values {
     let mut v = Values::default();
-    let (valid, malformed): (&[(&str, &str)], &[(&str, &str)]) = match name {
+    /// Labelled samples.
+    type Samples = &'static [(&'static str, &'static str)];
+    let (valid, malformed): (Samples, Samples) = match name {
         "pg_catalog.interval" => (
             &[
                 ("PostgreSQL's form", "1 day 02:00:00"),
@@ -785,11 +787,7 @@ pub fn textual_values(name: &str) -> Values {
             &[("a word", "soon"), ("a unit without a number", "days")],
         ),
         "pg_catalog.bytea" => (
-            &[
-                ("hex", "\\x01ff"),
-                ("empty", ""),
-                ("escape format", "abc"),
-            ],
+            &[("hex", "\\x01ff"), ("empty", ""), ("escape format", "abc")],
             &[("a bad escape", "\\q"), ("odd hex digits", "\\x0")],
         ),
         other => panic!(

@@ -111,11 +111,13 @@ pub async fn read(
         .await?;
         relations.retain(|r| !INTERNAL_TABLES.contains(&r.name.as_str()));
         for relation in &mut relations {
-            relation.relationships = fks.remove(&(name.clone(), relation.name.clone())).unwrap_or_default();
+            relation.relationships = fks
+                .remove(&(name.clone(), relation.name.clone()))
+                .unwrap_or_default();
         }
-        let (views, tables) = relations.into_iter().partition(|r| {
-            matches!(r.kind, RelationKind::View | RelationKind::MaterializedView)
-        });
+        let (views, tables) = relations
+            .into_iter()
+            .partition(|r| matches!(r.kind, RelationKind::View | RelationKind::MaterializedView));
         let schema = Schema {
             name: name.clone(),
             described: true,

@@ -104,4 +104,3 @@ pub async fn read(
     }
     Ok(out)
 }
-

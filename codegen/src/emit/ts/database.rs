@@ -259,8 +259,9 @@ fn composite_types(catalog: &Catalog, schema: &Schema) -> Result<String, EmitErr
         );
         let _ = writeln!(out, "      {}: {{", property_key(&composite.name));
         for attribute in &composite.attributes {
-            let ts = database_type(catalog, &attribute.ty)
-                .map_err(|e| EmitError::column(&schema.name, &composite.name, &attribute.name, e))?;
+            let ts = database_type(catalog, &attribute.ty).map_err(|e| {
+                EmitError::column(&schema.name, &composite.name, &attribute.name, e)
+            })?;
             write_doc(&mut out, "        ", &column_doc(attribute));
             let _ = writeln!(
                 out,

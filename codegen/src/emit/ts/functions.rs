@@ -115,7 +115,8 @@ fn in_function(schema: &Schema, function: &Function, e: ConstraintError) -> Emit
 /// unnamed argument that is json, jsonb, text or a row.
 fn callable(function: &Function) -> bool {
     let args = &function.args;
-    let body_type = |ty: &SqlType| matches!(ty, SqlType::Json | SqlType::Jsonb { .. } | SqlType::Text);
+    let body_type =
+        |ty: &SqlType| matches!(ty, SqlType::Json | SqlType::Jsonb { .. } | SqlType::Text);
     args.is_empty()
         || args.iter().all(|a| !a.name.is_empty())
         || args

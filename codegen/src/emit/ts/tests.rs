@@ -189,10 +189,13 @@ fn database_catalog() -> Catalog {
         name: "money_pair".into(),
         comment: Some("An amount and its currency.".into()),
         attributes: vec![
-            col("amount", SqlType::Numeric {
-                precision: None,
-                scale: None,
-            }),
+            col(
+                "amount",
+                SqlType::Numeric {
+                    precision: None,
+                    scale: None,
+                },
+            ),
             col("currency", SqlType::Char { length: Some(3) }),
         ],
     }];
@@ -290,9 +293,19 @@ fn database_ts_has_the_postgres_meta_shape() {
     // A view PostgreSQL cannot write has no Insert; an updatable one has, its computed column
     // never given.
     let counts = &text[text.find("      item_counts: {").unwrap()..];
-    assert!(counts[..counts.find("Relationships").unwrap()].find("Insert").is_none());
-    assert!(text.contains("        Insert: {\n          name?: string | null\n          shout?: never\n"));
-    assert!(text.contains("      add_one: {\n        Args: { x: number }\n        Returns: number\n      }\n"));
+    assert!(
+        counts[..counts.find("Relationships").unwrap()]
+            .find("Insert")
+            .is_none()
+    );
+    assert!(
+        text.contains(
+            "        Insert: {\n          name?: string | null\n          shout?: never\n"
+        )
+    );
+    assert!(text.contains(
+        "      add_one: {\n        Args: { x: number }\n        Returns: number\n      }\n"
+    ));
     assert!(text.contains("        Args: { pattern?: string }\n"));
     assert!(text.contains("          to: \"items\"\n          isOneToOne: false\n"));
 }

@@ -499,7 +499,10 @@ fn transport_envelope_dispatches_on_the_message_type() {
     // The accepted types and what they nest, as the runtime's validator expects, and the JSON
     // value the other headers are.
     let defs: Vec<&String> = alpha["$defs"].as_object().unwrap().keys().collect();
-    assert_eq!(defs, ["address", "checked", "order", "tree", "messenger_json"]);
+    assert_eq!(
+        defs,
+        ["address", "checked", "order", "tree", "messenger_json"]
+    );
     // Each definition is the type's own file minus `$schema`, `$id` and `$comment`.
     let mut own = file(&files, "jsonschema/payloads/checked.schema.json").clone();
     for key in ["$schema", "$id", "$comment"] {
