@@ -146,4 +146,42 @@ fn our_database_type_equals_postgres_metas_but_for_the_deliberate_differences() 
         "deliberate differences listed in tests/postgres-meta/deliberate-differences.json that \
          no longer occur (remove them): {stale:?}"
     );
+
+    // What supabase-js makes of them: tests/ts/peer-type-tests.ts beside both outputs.
+    let check = work.path().join("peer-type-tests");
+    std::fs::create_dir_all(&check).unwrap();
+    std::fs::copy(&ours, check.join("ours.ts")).unwrap();
+    std::fs::copy(&reference, check.join("theirs.ts")).unwrap();
+    std::fs::copy(
+        node::ts_dir().join("peer-type-tests.ts"),
+        check.join("peer-type-tests.ts"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        node::ts_dir().join("node_modules"),
+        check.join("node_modules"),
+    )
+    .unwrap();
+    let config = serde_json::json!({
+        "compilerOptions": {
+            "strict": true,
+            "noEmit": true,
+            "target": "ES2022",
+            "module": "ESNext",
+            "moduleResolution": "bundler",
+            "skipLibCheck": true,
+            "types": [],
+        },
+        "files": ["ours.ts", "theirs.ts", "peer-type-tests.ts"],
+    });
+    let config_path = check.join("tsconfig.json");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let tsc = node::tsc(&["-p", config_path.to_str().unwrap(), "--pretty", "false"]);
+    assert!(
+        tsc.status.success(),
+        "tests/ts/peer-type-tests.ts: supabase-js does not type the deliberate differences as \
+         it says\n{}",
+        node::describe(&tsc)
+    );
+    println!("tsc: tests/ts/peer-type-tests.ts holds for both outputs");
 }
