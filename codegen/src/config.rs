@@ -134,3 +134,37 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    fn load(text: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("messenger-gen.toml");
+        std::fs::write(&file, text).unwrap();
+        Config::load(Some(&file)).map_err(|f| f.message)
+    }
+
+    #[test]
+    fn schemas_default_to_public_and_a_listed_one_is_explicit() {
+        let config = load("").unwrap();
+        assert_eq!(
+            config.database_schemas(),
+            (vec!["public".to_owned()], false)
+        );
+        let config = load("schemas = [\"public\", \"auth\"]\n").unwrap();
+        assert_eq!(
+            config.database_schemas(),
+            (vec!["public".to_owned(), "auth".to_owned()], true)
+        );
+    }
+
+    #[test]
+    fn an_empty_or_repeating_schema_list_is_refused() {
+        let empty = load("schemas = []\n").unwrap_err();
+        assert!(empty.contains("`schemas` is empty"), "{empty}");
+        let twice = load("schemas = [\"public\", \"public\"]\n").unwrap_err();
+        assert!(twice.contains("lists `public` twice"), "{twice}");
+    }
+}

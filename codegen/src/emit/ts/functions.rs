@@ -101,13 +101,12 @@ pub(super) fn computed_fields(
     Ok(out)
 }
 
+/// An error in a function's types, placed at `schema.name(signature)`.
 fn in_function(schema: &Schema, function: &Function, e: ConstraintError) -> EmitError {
-    EmitError::column(
-        &schema.name,
-        &format!("{}({})", function.name, function.signature),
-        "",
-        e,
-    )
+    EmitError::Column {
+        place: format!("{}.{}({})", schema.name, function.name, function.signature),
+        source: e,
+    }
 }
 
 /// Whether PostgREST can call the function, as postgres-meta decides it: its input arguments
