@@ -4,8 +4,13 @@
 //! schema), ajv in strict mode over every emitted JSON Schema, and the draft 2020-12
 //! meta-schema (ajv's and the Rust `jsonschema` crate's) over the same files.
 //!
-//! Needs Node 20 and npm; `tests/ts/node_modules` is installed with `npm ci` when missing. A
-//! machine without Node fails these tests with the install instruction; they never skip.
+//! And the generated files in a fresh npm project as a user makes one (`tests/ts-fresh`: what
+//! `npm init -y` wrote, zod and supabase-js installed, both compilers pinned by the lock file),
+//! configured by each compiler's own `tsc --init`: TypeScript 5.9 and 7.
+//!
+//! Needs Node 20 and npm; `tests/ts/node_modules` is installed with `npm ci` when missing (the
+//! fresh project always runs `npm ci`, from the npm cache when it can). A machine without Node
+//! fails these tests with the install instruction; they never skip.
 
 #[path = "agreement/node.rs"]
 mod node;
@@ -102,20 +107,26 @@ fn generated_typescript_compiles_and_types_what_the_schema_says() {
     println!("tsc: no errors");
 }
 
-#[test]
-fn every_json_schema_compiles_in_ajv_strict_mode_and_fits_the_meta_schema() {
-    let node_version = node::ensure_node_modules();
-    let files = schema_files();
-    let dir = node::generated_dir().join("jsonschema");
+/// The JSON Schemas kept under `expected/jsonschema` of the generator's fixtures (the fixture
+/// test keeps them equal to a fresh generate): composite columns, other schemas, edge cases.
+fn fixture_schema_dirs() -> Vec<PathBuf> {
+    let fixtures = node::repo_root().join("codegen/tests/fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("expected/jsonschema"))
+        .filter(|d| d.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Runs check-schemas.mjs (ajv strict) over `dir`; returns how many files it checked.
+fn ajv_check(dir: &Path) -> usize {
     let script = node::ts_dir().join("check-schemas.mjs");
     let output = node::run(
         "node",
         &[script.to_str().unwrap(), dir.to_str().unwrap()],
         &node::ts_dir(),
-    );
-    println!(
-        "ran (node {node_version}): node tests/ts/check-schemas.mjs {} — ajv 2020 {{strict: true, allErrors: true}} + ajv-formats, compile and validateSchema",
-        dir.display()
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut failures = Vec::new();
@@ -130,25 +141,48 @@ fn every_json_schema_compiles_in_ajv_strict_mode_and_fits_the_meta_schema() {
     }
     assert!(
         failures.is_empty() && output.status.success(),
-        "ajv (strict) rejected emitted JSON Schemas:\n{}\n{}",
+        "ajv (strict) rejected emitted JSON Schemas in {}:\n{}\n{}",
+        dir.display(),
         failures.join("\n"),
         node::describe(&output)
     );
+    let files = json_files(dir).len();
     assert_eq!(
         checked,
-        files.len(),
-        "ajv checked {checked} files, there are {}\n{}",
-        files.len(),
+        files,
+        "ajv checked {checked} files in {}, there are {files}\n{}",
+        dir.display(),
         node::describe(&output)
     );
+    checked
+}
+
+#[test]
+fn every_json_schema_compiles_in_ajv_strict_mode_and_fits_the_meta_schema() {
+    let node_version = node::ensure_node_modules();
+    schema_files();
+    let mut dirs = vec![node::generated_dir().join("jsonschema")];
+    dirs.extend(fixture_schema_dirs());
+    let mut checked = 0;
+    for dir in &dirs {
+        println!(
+            "ran (node {node_version}): node tests/ts/check-schemas.mjs {} — ajv 2020 {{strict: true, allErrors: true}} + ajv-formats, compile and validateSchema",
+            dir.display()
+        );
+        checked += ajv_check(dir);
+    }
     println!(
-        "ajv: {checked} schemas compiled in strict mode, all valid against the 2020-12 meta-schema"
+        "ajv: {checked} schemas in {} directories compiled in strict mode, all valid against the 2020-12 meta-schema",
+        dirs.len()
     );
 }
 
 #[test]
 fn every_json_schema_fits_the_2020_12_meta_schema_in_rust() {
-    let files = schema_files();
+    let mut files = schema_files();
+    for dir in fixture_schema_dirs() {
+        files.extend(json_files(&dir));
+    }
     let mut failures = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -190,5 +224,82 @@ fn every_json_schema_fits_the_2020_12_meta_schema_in_rust() {
         failures.is_empty(),
         "emitted JSON Schemas that are not valid draft 2020-12:\n{}",
         failures.join("\n")
+    );
+}
+
+/// Copies the files of `from` (not its folders) into `to`.
+fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn generated_typescript_compiles_in_a_fresh_npm_project_with_typescript_5_9_and_7() {
+    let node_version = node::ensure_node_modules();
+    let template = node::repo_root().join("tests/ts-fresh");
+    let project = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ts-fresh");
+    let _ = std::fs::remove_dir_all(&project);
+    std::fs::create_dir_all(&project).unwrap();
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(template.join(file), project.join(file)).unwrap();
+    }
+    let install = node::run(
+        "npm",
+        &["ci", "--no-audit", "--no-fund", "--prefer-offline"],
+        &project,
+    );
+    assert!(
+        install.status.success(),
+        "`npm ci` of tests/ts-fresh failed (the npm registry, or its cache, is needed)\n{}",
+        node::describe(&install)
+    );
+    let generated = node::generated_dir().join("ts");
+    let mut compiled = Vec::new();
+    for (compiler, package) in [("5.9", "typescript-5"), ("7", "typescript")] {
+        // Each compiler's own `tsc --init` in a folder of its own, with the generated files
+        // and a user's module beside them; `include` is the default (the whole folder).
+        let dir = project.join(format!("ts{compiler}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tsc = project.join(format!("node_modules/{package}/bin/tsc"));
+        let tsc = tsc.to_str().unwrap();
+        let init = node::run("node", &[tsc, "--init"], &dir);
+        assert!(
+            init.status.success(),
+            "tsc --init\n{}",
+            node::describe(&init)
+        );
+        let config = std::fs::read_to_string(dir.join("tsconfig.json")).unwrap();
+        for setting in ["\"module\": \"nodenext\"", "\"strict\": true"] {
+            assert!(
+                config.contains(setting),
+                "TypeScript {compiler}'s `tsc --init` no longer writes {setting}:\n{config}"
+            );
+        }
+        copy_files(&generated, &dir.join("generated/ts"));
+        std::fs::copy(template.join("app.mts"), dir.join("app.mts")).unwrap();
+        let version = node::run("node", &[tsc, "--version"], &dir);
+        let output = node::run("node", &[tsc, "-p", "."], &dir);
+        assert!(
+            output.status.success(),
+            "TypeScript {compiler} does not compile the generated files in a fresh project \
+             ({}, tsconfig.json from its `tsc --init`):\n{}",
+            dir.display(),
+            node::describe(&output)
+        );
+        // It emitted JavaScript and declarations, as the project is configured to.
+        assert!(dir.join("generated/ts/zod.js").is_file());
+        assert!(dir.join("generated/ts/zod.d.ts").is_file());
+        compiled.push(String::from_utf8_lossy(&version.stdout).trim().to_owned());
+    }
+    println!(
+        "ran (node {node_version}): npm ci in a copy of tests/ts-fresh, then per compiler `tsc --init` \
+         and `tsc -p .` over {}/*.ts and app.mts: {} — no errors",
+        generated.display(),
+        compiled.join(", ")
     );
 }

@@ -131,4 +131,14 @@ pub enum MigrateAction {
         /// The migration's name: ASCII letters, digits and underscores.
         name: String,
     },
+    /// Write the queue's and the application's migrations as Supabase CLI migration files
+    /// (`<timestamp>_<name>.sql`, the queue's first; the same names on every export), for
+    /// `supabase db push` or the dashboard's SQL editor. Each records itself in the history
+    /// table `migrate up` reads, so the runtime does not apply it again. No database needed.
+    Export {
+        /// The Supabase CLI's migrations directory (e.g. supabase/migrations), created when
+        /// missing.
+        #[arg(long, value_name = "DIR")]
+        supabase: PathBuf,
+    },
 }

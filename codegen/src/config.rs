@@ -48,6 +48,15 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// `schemas` is empty or lists a schema twice.
+    #[error("{}: {reason}", file.display())]
+    #[diagnostic(code(config::schemas))]
+    Schemas {
+        /// The configuration file.
+        file: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// `[rust.types]` is not what cornucopia accepts.
     #[error("[rust.types]: {0}")]
     #[diagnostic(code(config::rust_types))]
@@ -69,6 +78,9 @@ pub struct Config {
     /// (built into messenger-gen; the default), or a standalone schema (`false`: only
     /// `schema` is applied; this repository's own top level, whose `schema/` is the queue).
     pub include_queue: bool,
+    /// The database schemas the supabase-js `Database` type describes, as `supabase gen types
+    /// typescript --schema` does (default `["public"]`, as the Supabase CLI).
+    pub schemas: Option<Vec<String>>,
     /// The file this configuration was read from; `None` for the defaults.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -95,6 +107,7 @@ impl Default for Config {
             queries: "queries".into(),
             output: "generated".into(),
             include_queue: true,
+            schemas: None,
             file: None,
             rust: RustConfig::default(),
         }
@@ -128,6 +141,23 @@ impl Config {
             span: e.span().map(SourceSpan::from),
             source_code: NamedSource::new(path.display().to_string(), text.clone()),
         })?;
+        if let Some(schemas) = &config.schemas {
+            let refused = |reason: String| ConfigError::Schemas {
+                file: path.clone(),
+                reason,
+            };
+            if schemas.is_empty() {
+                return Err(refused(
+                    "`schemas` is empty; list at least one schema (the default is [\"public\"])"
+                        .to_owned(),
+                ));
+            }
+            for (i, schema) in schemas.iter().enumerate() {
+                if schemas[..i].contains(schema) {
+                    return Err(refused(format!("`schemas` lists `{schema}` twice")));
+                }
+            }
+        }
         // The query crate is written under the output directory and nowhere else.
         let refused = |reason| ConfigError::RustDir {
             file: path.clone(),
@@ -159,6 +189,15 @@ impl Config {
         Ok(config)
     }
 
+    /// The schemas `Database` describes, and whether the configuration lists them (rather
+    /// than the default `public`).
+    pub fn database_schemas(&self) -> (Vec<String>, bool) {
+        match &self.schemas {
+            Some(schemas) => (schemas.clone(), true),
+            None => (vec!["public".to_owned()], false),
+        }
+    }
+
     /// cornucopia's `Types` from `[rust.types]`.
     pub fn cornucopia_types(&self) -> Result<cornucopia::config::Types, ConfigError> {
         match &self.rust.types {
@@ -168,5 +207,39 @@ impl Config {
                 .try_into()
                 .map_err(|e: toml::de::Error| ConfigError::RustTypes(e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    fn load(text: &str) -> Result<Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("messenger-gen.toml");
+        std::fs::write(&file, text).unwrap();
+        Config::load(Some(&file)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn schemas_default_to_public_and_a_listed_one_is_explicit() {
+        let config = load("").unwrap();
+        assert_eq!(
+            config.database_schemas(),
+            (vec!["public".to_owned()], false)
+        );
+        let config = load("schemas = [\"public\", \"auth\"]\n").unwrap();
+        assert_eq!(
+            config.database_schemas(),
+            (vec!["public".to_owned(), "auth".to_owned()], true)
+        );
+    }
+
+    #[test]
+    fn an_empty_or_repeating_schema_list_is_refused() {
+        let empty = load("schemas = []\n").unwrap_err();
+        assert!(empty.contains("`schemas` is empty"), "{empty}");
+        let twice = load("schemas = [\"public\", \"public\"]\n").unwrap_err();
+        assert!(twice.contains("lists `public` twice"), "{twice}");
     }
 }

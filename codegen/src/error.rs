@@ -334,7 +334,11 @@ mod tests {
             .execute("SELECT pg_terminate_backend($1)", &[&pid])
             .await
             .unwrap();
-        let err = Error::from(crate::introspect::catalog::read(&client).await.unwrap_err());
+        let err = Error::from(
+            crate::introspect::catalog::read(&client, &Default::default())
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(err.exit_code(), exit_codes::DATABASE, "{err}");
         let lint = crate::introspect::result_columns(&client, &["SELECT 1"])
             .await

@@ -146,7 +146,9 @@ async fn generate_in(
         None => (client, None),
     };
 
-    let (catalog, mut warnings) = introspect::catalog::read(&client).await?;
+    let (names, explicit) = config.database_schemas();
+    let database = introspect::catalog::DatabaseSchemas { names, explicit };
+    let (catalog, mut warnings) = introspect::catalog::read(&client, &database).await?;
     timings.phase("introspection");
     let sources = sources(config)?;
     let mut emitted = emit::emit_all(&catalog, &sources)?;

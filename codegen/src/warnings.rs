@@ -15,15 +15,19 @@ pub enum WarningCode {
     NullableWithoutMarker,
     /// An acknowledgement tag that cannot be used (no reason, unknown code).
     BadAcknowledgement,
+    /// A schema listed in `schemas` of messenger-gen.toml with nothing for `Database` to
+    /// describe (no table, view, function, enum or composite type).
+    EmptySchema,
 }
 
 impl WarningCode {
     /// Every code.
-    pub const ALL: [WarningCode; 4] = [
+    pub const ALL: [WarningCode; 5] = [
         WarningCode::UntranslatedCheck,
         WarningCode::UnmappedType,
         WarningCode::NullableWithoutMarker,
         WarningCode::BadAcknowledgement,
+        WarningCode::EmptySchema,
     ];
 
     /// The code as users write it.
@@ -33,6 +37,7 @@ impl WarningCode {
             WarningCode::UnmappedType => "unmapped-type",
             WarningCode::NullableWithoutMarker => "nullable-without-marker",
             WarningCode::BadAcknowledgement => "bad-acknowledgement",
+            WarningCode::EmptySchema => "empty-schema",
         }
     }
 }

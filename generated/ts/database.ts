@@ -387,7 +387,11 @@ export type Database = {
       }
     }
     Functions: {
-      [_ in never]: never
+      /** Requeues the dead letters with the given ids that were not requeued yet: marks them requeued_at = now() and enqueues a fresh pending copy of each (same transport, queue, body, headers, priority, max_retries, metadata; retry_count 0; idempotency key 'requeue:<dead letter id>'). Returns (dead_letter_id, message_id) per requeued dead letter; ids that are unknown or already requeued return nothing. */
+      messenger_requeue_dead_letters: {
+        Args: { dead_letter_ids: number[] }
+        Returns: { dead_letter_id: number; message_id: number }[]
+      }
     }
     Enums: {
       /** Lifecycle state of a queued message: pending (waiting to be consumed), processing (leased by a worker), completed (handled successfully) or failed (retries exhausted). */

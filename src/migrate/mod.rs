@@ -353,6 +353,12 @@ impl Migrations {
             .map(|m| (id_of(m), m.sql().unwrap_or_default()))
     }
 
+    /// refinery's checksum of every migration in the set (what its history row records),
+    /// oldest first: `messenger-gen migrate export` writes history rows that `apply` accepts.
+    pub fn checksums(&self) -> impl Iterator<Item = (MigrationId, u64)> {
+        self.migrations.iter().map(|m| (id_of(m), m.checksum()))
+    }
+
     /// The rollback script of `version`, if there is one.
     pub fn rollback_sql(&self, version: i32) -> Option<&str> {
         self.rollbacks.get(&version).map(String::as_str)

@@ -409,6 +409,7 @@ impl<'a> Generator<'a> {
                 )
             }
             SqlType::Array { element } => self.array_values(element, c),
+            SqlType::Textual { name } => values::textual_values(name),
             SqlType::Composite { schema, name } => {
                 assert_eq!(
                     schema, PAYLOAD_SCHEMA,

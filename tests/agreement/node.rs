@@ -1,16 +1,23 @@
 //! The Node.js toolchain of `tests/ts/`: finding `node`/`npm`, installing the pinned packages
 //! (`npm ci`) when `node_modules` is missing, and running `tsc` and the `.mjs` scripts there.
-//! Shared by `tests/typescript.rs` and `tests/agreement.rs`; a missing Node fails the test with
-//! the install instruction, it never skips it.
+//! Shared by `tests/typescript.rs`, `tests/agreement.rs` and `codegen/tests/postgres_meta.rs`;
+//! a missing Node fails the test with the install instruction, it never skips it.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-/// The repository root (the root package's manifest directory).
+/// The repository root: the closest directory above the including package's manifest that
+/// holds `tests/ts` (the root package's own directory, or the workspace root seen from
+/// `codegen/`, whose tests include this file too).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| dir.join("tests/ts/package.json").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or(manifest)
 }
 
 /// `tests/ts/`: package.json, the lockfile, the type tests and the scripts.

@@ -290,6 +290,12 @@ fn check_value(
         SqlType::Json | SqlType::Jsonb { payload: None } | SqlType::Other { .. } => {
             Ok(value.clone())
         }
+        // A type with a text form: the contract asks for a JSON string (PostgreSQL would also
+        // read a number as its text); the type's input function judges the form.
+        SqlType::Textual { name } => match value {
+            Value::String(_) => Ok(value.clone()),
+            _ => wrong(&format!("a string ({name})")),
+        },
         SqlType::Jsonb {
             payload: Some(nested),
         } => {

@@ -770,6 +770,44 @@ pub fn inet_values() -> Values {
     v
 }
 
+/// Values of a type with a text form (CONTRACT.md: a JSON string; PostgreSQL's input function
+/// judges the form). The forms are each type's own, so each type used by a message type needs
+/// its samples here.
+pub fn textual_values(name: &str) -> Values {
+    let mut v = Values::default();
+    /// Labelled samples.
+    type Samples = &'static [(&'static str, &'static str)];
+    let (valid, malformed): (Samples, Samples) = match name {
+        "pg_catalog.interval" => (
+            &[
+                ("PostgreSQL's form", "1 day 02:00:00"),
+                ("ISO 8601", "P1DT2H"),
+                ("a time", "00:30:00"),
+            ],
+            &[("a word", "soon"), ("a unit without a number", "days")],
+        ),
+        "pg_catalog.bytea" => (
+            &[("hex", "\\x01ff"), ("empty", ""), ("escape format", "abc")],
+            &[("a bad escape", "\\q"), ("odd hex digits", "\\x0")],
+        ),
+        other => panic!(
+            "no sample values for the type {other} with a text form; add them to \
+             textual_values in tests/agreement/values.rs"
+        ),
+    };
+    for (label, text) in valid {
+        v.ok(*label, json!(text));
+    }
+    for (label, text) in malformed {
+        v.bad(format!("{STRICTER} {label}"), json!(text));
+    }
+    v.bad("a number (the contract wants its text)", json!(1));
+    v.bad("a boolean", json!(true));
+    v.bad("an array", json!(["1 day"]));
+    v.bad("U+0000 (text cannot hold it)", json!("1\u{0}"));
+    v
+}
+
 /// json/jsonb: any JSON value.
 pub fn any_json_values() -> Values {
     let mut v = Values::default();

@@ -10,8 +10,9 @@
 import { createClient } from "@supabase/supabase-js";
 import type { z } from "zod";
 
-import type { Constants, Database, Enums, Json, Tables, TablesInsert } from "@generated/database.ts";
+import type { Constants, Database, Enums, Json, Tables, TablesInsert } from "@generated/database.js";
 import type {
+  EmailMessage,
   MessageTypes,
   Money,
   OrderAddress,
@@ -24,7 +25,7 @@ import type {
   SmsNotification,
   UserSignedUp,
   WebhookDelivery,
-} from "@generated/payloads.ts";
+} from "@generated/payloads.js";
 import {
   MESSAGE_TYPE_SCHEMAS,
   MoneySchema,
@@ -34,7 +35,7 @@ import {
   SmsNotificationSchema,
   UserSignedUpSchema,
   WebhookDeliverySchema,
-} from "@generated/zod.ts";
+} from "@generated/zod.js";
 
 /** `true` exactly when A and B are the same type (not merely mutually assignable). */
 type Equals<A, B> =
@@ -129,6 +130,20 @@ export async function inserts(): Promise<void> {
   await supabase.from("messenger_messages").insert({ id: 1, transport_name: "email", body: {} });
   // @ts-expect-error priority is a number, not a string
   await supabase.from("messenger_messages").insert({ transport_name: "email", body: {}, priority: "5" });
+
+  // A typed payload is a jsonb value (payload types are type aliases, so they fit `Json`):
+  // inserting one as a message body compiles...
+  await supabase.from("messenger_messages").insert({ transport_name: "email", body: minimalEmail });
+  const envelope: EmailMessage = { headers: { message_type: "send_email", trace: "t-1" }, body: fullEmail };
+  await supabase
+    .from("messenger_messages")
+    .insert({ transport_name: "email", body: envelope.body, headers: envelope.headers });
+  // ...and a body with a field its message type does not have is rejected.
+  await supabase.from("messenger_messages").insert({
+    transport_name: "email",
+    // @ts-expect-error `urgent` is not a field of send_email
+    body: { ...minimalEmail, urgent: true } satisfies SendEmail,
+  });
 
   // An update may leave everything out but still checks the enum.
   await supabase.from("messenger_messages").update({ status: "completed" }).eq("id", 1);

@@ -1,6 +1,7 @@
 //! The IR of `messenger-gen`: a plain-data, serde-serialisable catalog of what the SQL declares —
-//! tables, views, enums, composite types, message (payload) types and transports — in a stable
-//! order (schemas, relations, enums and composite types by name; columns by position). The generator's introspection builds it,
+//! tables, views, functions, enums, composite types, message (payload) types and transports — in
+//! a stable order (schemas, relations, functions, enums and composite types by name; columns by
+//! position; overloads by their argument list). The generator's introspection builds it,
 //! its emitters read it, and it is written to `generated/ir.json`, which the root tests read
 //! back into these same types: a new SQL type is a compile error wherever it must be handled.
 //! Nothing in it refers back to PostgreSQL.
@@ -13,8 +14,9 @@ pub const PAYLOAD_SCHEMA: &str = "messenger_payloads";
 /// Everything the emitters need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
-    /// Database schemas with their tables, views, enums and composite types (`public`,
-    /// `messenger_payloads`).
+    /// Database schemas: those `Database` describes ([`Schema::described`], with everything in
+    /// them), and others only for the enums and composite types that described relations,
+    /// functions or message types use (`messenger_payloads`, ...).
     pub schemas: Vec<Schema>,
     /// Message types: the tables of [`PAYLOAD_SCHEMA`], by name.
     pub message_types: Vec<MessageType>,
@@ -23,14 +25,22 @@ pub struct Catalog {
 }
 
 /// One database schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     /// Its name.
     pub name: String,
-    /// Ordinary tables, by name.
+    /// Whether the supabase-js `Database` type describes it (`schemas` of messenger-gen.toml).
+    /// A schema that is not described holds only the enums and composite types used elsewhere.
+    #[serde(default)]
+    pub described: bool,
+    /// Tables (ordinary, partitioned and foreign), by name.
     pub tables: Vec<Relation>,
-    /// Views, by name.
+    /// Views and materialized views, by name.
     pub views: Vec<Relation>,
+    /// Functions PostgREST can call or use as computed fields, by name, then overloads by their
+    /// argument list.
+    #[serde(default)]
+    pub functions: Vec<Function>,
     /// Enum types, by name.
     pub enums: Vec<EnumType>,
     /// Composite types (`CREATE TYPE ... AS (...)`), by name.
@@ -38,29 +48,47 @@ pub struct Schema {
     pub composite_types: Vec<CompositeType>,
 }
 
-/// A composite type and its attributes (as columns: name, type, comment; composite attributes
-/// cannot be NOT NULL, have no DEFAULT and no CHECK).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CompositeType {
-    /// Its name.
-    pub name: String,
-    /// Its COMMENT.
-    pub comment: Option<String>,
-    /// Its attributes, in order.
-    pub attributes: Vec<Column>,
-}
-
 /// A table or a view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Relation {
     /// Its name.
     pub name: String,
     /// Its COMMENT.
     pub comment: Option<String>,
+    /// What kind of relation it is.
+    #[serde(default)]
+    pub kind: RelationKind,
+    /// For a view: whether PostgreSQL accepts both INSERT and UPDATE on it (an automatically
+    /// updatable view, or one with INSTEAD rules or triggers; postgres-meta's `is_updatable`).
+    /// Tables: always `true`.
+    #[serde(default)]
+    pub updatable: bool,
+    /// For an updatable view: the columns that cannot be written (computed in the view).
+    #[serde(default)]
+    pub read_only_columns: Vec<String>,
     /// Columns in position order.
     pub columns: Vec<Column>,
-    /// Foreign keys from this relation (what supabase-js calls `Relationships`), by name.
+    /// Foreign keys from this relation (what supabase-js calls `Relationships`), by name; for
+    /// views and for tables referencing views, the ones PostgREST infers through the views'
+    /// columns.
     pub relationships: Vec<Relationship>,
+}
+
+/// The kinds of relation `Database` describes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    /// An ordinary table (a partition included).
+    #[default]
+    Table,
+    /// A partitioned table.
+    PartitionedTable,
+    /// A foreign table.
+    ForeignTable,
+    /// A view.
+    View,
+    /// A materialized view (never updatable).
+    MaterializedView,
 }
 
 /// A column of a table, a view or a message type.
@@ -184,6 +212,14 @@ pub enum SqlType {
         /// Its name.
         name: String,
     },
+    /// A type whose values PostgreSQL writes and reads as text, with no JSON form of its own
+    /// (its `to_json` is a string): interval, bytea, timetz, ranges and multiranges, money, bit
+    /// strings, cidr and macaddr, geometric types, tsvector, xml, and extension types such as
+    /// citext or vector. A JSON string.
+    Textual {
+        /// The type, `schema.name` (`pg_catalog.interval`).
+        name: String,
+    },
     /// A type none of the targets knows; emitted as "any" with a warning.
     Other {
         /// The type as PostgreSQL prints it.
@@ -237,6 +273,10 @@ impl SqlType {
                 qualified(schema, name)
             }
             SqlType::Array { element } => format!("{}[]", element.sql()),
+            SqlType::Textual { name } => match name.strip_prefix("pg_catalog.") {
+                Some(builtin) => builtin.to_owned(),
+                None => name.clone(),
+            },
             SqlType::Other { name } => name.clone(),
         }
     }
@@ -323,6 +363,9 @@ pub struct Relationship {
     pub name: String,
     /// The referencing columns.
     pub columns: Vec<String>,
+    /// The schema of the referenced relation. PostgREST embeds only within one schema, so
+    /// `Database` lists a relationship only when this is the referencing relation's schema.
+    pub referenced_schema: String,
     /// The referenced relation.
     pub referenced_relation: String,
     /// The referenced columns.
@@ -380,6 +423,82 @@ impl<'c> ObjectType<'c> {
     }
 }
 
+/// A composite type and its attributes (as columns: name, type, comment; composite attributes
+/// cannot be NOT NULL, have no DEFAULT and no CHECK).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompositeType {
+    /// Its name.
+    pub name: String,
+    /// Its COMMENT.
+    pub comment: Option<String>,
+    /// Its attributes, in order.
+    pub attributes: Vec<Column>,
+}
+
+/// A function: what `supabase.rpc()` calls, and what PostgREST makes of a function taking a
+/// table's row (a computed field or a computed relationship).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    /// Its name.
+    pub name: String,
+    /// Its COMMENT.
+    pub comment: Option<String>,
+    /// Its arguments as PostgreSQL prints them (`pg_get_function_arguments`), which orders the
+    /// overloads of a name.
+    pub signature: String,
+    /// Its input arguments (IN, INOUT and VARIADIC), in order.
+    pub args: Vec<FunctionArg>,
+    /// How many arguments it has of any mode (OUT and TABLE columns included).
+    pub all_args: usize,
+    /// What it returns (one row's worth; [`Function::returns_set`] says whether it is a set).
+    pub returns: FunctionReturn,
+    /// `RETURNS SETOF ...` or `RETURNS TABLE (...)`.
+    pub returns_set: bool,
+    /// The planner's row estimate of a set-returning function (`ROWS n`).
+    pub rows: Option<f64>,
+}
+
+/// An input argument of a [`Function`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionArg {
+    /// Its name; empty when unnamed.
+    pub name: String,
+    /// Its type.
+    pub ty: SqlType,
+    /// Whether it has a DEFAULT (may be left out).
+    pub has_default: bool,
+}
+
+/// What a [`Function`] returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FunctionReturn {
+    /// `void`.
+    Void,
+    /// An anonymous `record` whose columns the function does not declare.
+    Record,
+    /// `RETURNS TABLE (...)`, or several OUT arguments: a row of these columns.
+    Columns {
+        /// The columns (name and type; nullable, as a function result cannot be NOT NULL).
+        columns: Vec<FunctionColumn>,
+    },
+    /// A value of a type: a base type, an array, an enum, a composite type or a relation's
+    /// row type ([`SqlType::Composite`]), or a pseudo-type ([`SqlType::Other`]).
+    Value {
+        /// The type.
+        ty: SqlType,
+    },
+}
+
+/// A column of a function's result (`RETURNS TABLE` or an OUT argument).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionColumn {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: SqlType,
+}
+
 /// A message type: a table of [`PAYLOAD_SCHEMA`]; its columns are the payload's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageType {
@@ -419,6 +538,34 @@ impl Catalog {
             .collect()
     }
 
+    /// The schema of this name.
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.schemas.iter().find(|s| s.name == name)
+    }
+
+    /// The schemas `Database` describes, by name.
+    pub fn described_schemas(&self) -> impl Iterator<Item = &Schema> {
+        self.schemas.iter().filter(|s| s.described)
+    }
+
+    /// The composite type `schema.name` (`CREATE TYPE ... AS`).
+    pub fn composite_type(&self, schema: &str, name: &str) -> Option<&CompositeType> {
+        self.schema(schema)?
+            .composite_types
+            .iter()
+            .find(|c| c.name == name)
+    }
+
+    /// The table or view `schema.name`.
+    pub fn relation(&self, schema: &str, name: &str) -> Option<&Relation> {
+        let schema = self.schema(schema)?;
+        schema
+            .tables
+            .iter()
+            .chain(&schema.views)
+            .find(|r| r.name == name)
+    }
+
     /// The enum type `schema.name`.
     pub fn enum_type(&self, schema: &str, name: &str) -> Option<&EnumType> {
         self.schemas
@@ -427,16 +574,6 @@ impl Catalog {
             .enums
             .iter()
             .find(|e| e.name == name)
-    }
-
-    /// The composite type `schema.name`.
-    pub fn composite_type(&self, schema: &str, name: &str) -> Option<&CompositeType> {
-        self.schemas
-            .iter()
-            .find(|s| s.name == schema)?
-            .composite_types
-            .iter()
-            .find(|c| c.name == name)
     }
 
     /// The message type or composite type of [`PAYLOAD_SCHEMA`] of this name.
@@ -526,10 +663,8 @@ mod tests {
         };
         let schema = |name: &str, composite_types| Schema {
             name: name.to_owned(),
-            tables: Vec::new(),
-            views: Vec::new(),
-            enums: Vec::new(),
             composite_types,
+            ..Schema::default()
         };
         let catalog = Catalog {
             schemas: vec![

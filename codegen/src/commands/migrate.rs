@@ -1,6 +1,6 @@
-//! `messenger-gen migrate up|down|status|verify|new`: the queue's migrations (built in) and the
-//! application's (`schema` of `messenger-gen.toml`, or `--schema DIR`), each with its own
-//! history table.
+//! `messenger-gen migrate up|down|status|verify|new|export`: the queue's migrations (built in)
+//! and the application's (`schema` of `messenger-gen.toml`, or `--schema DIR`), each with its
+//! own history table (`export` is in `export.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +58,13 @@ pub async fn run(args: MigrateArgs) -> Result<u8, Error> {
         return new_migration(&args, name);
     }
     let plan = plan(&args)?;
+    if let MigrateAction::Export { supabase } = &args.action {
+        return super::export::supabase(
+            plan.queue.as_ref(),
+            plan.application.as_ref().map(|app| &app.migrations),
+            supabase,
+        );
+    }
     let url = args.database_url.as_deref().ok_or_else(|| {
         Error::Usage("no database given: pass --database-url URL or set DATABASE_URL".into())
     })?;
@@ -188,8 +195,9 @@ pub async fn run(args: MigrateArgs) -> Result<u8, Error> {
                 return Ok(exit_codes::DIFFERENCE);
             }
         }
-        // Handled before connecting.
-        MigrateAction::New { .. } => {}
+        MigrateAction::New { .. } | MigrateAction::Export { .. } => {
+            unreachable!("handled before connecting")
+        }
     }
     Ok(exit_codes::OK)
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+mod export;
 pub mod generate;
 pub mod init;
 pub mod migrate;

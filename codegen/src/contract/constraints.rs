@@ -31,6 +31,9 @@ pub enum Kind {
     /// A nested payload type (an object): a `jsonb` column tagged `@payload`, or a composite
     /// type of `messenger_payloads` (a payload table's row type or a `CREATE TYPE`).
     Payload,
+    /// A composite value (a `CREATE TYPE ... AS` type or a relation's row type) outside
+    /// message types: an object of its attributes.
+    Composite,
     /// Any JSON value (`json`, `jsonb` without a payload type, a type no target knows).
     Any,
 }
@@ -44,7 +47,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::String => "string",
             Kind::Array => "array",
-            Kind::Payload => "object",
+            Kind::Payload | Kind::Composite => "object",
             Kind::Any => "value",
         }
     }
@@ -56,7 +59,7 @@ impl Kind {
             Kind::Integer | Kind::Number => value.is_number(),
             Kind::String => value.is_string(),
             Kind::Any => true,
-            Kind::Array | Kind::Payload => false,
+            Kind::Array | Kind::Payload | Kind::Composite => false,
         }
     }
 }
@@ -164,6 +167,14 @@ pub enum ConstraintError {
         /// Its name.
         name: String,
     },
+    /// A composite type the catalog does not hold.
+    #[error("the composite type `{schema}.{name}` is not in the IR")]
+    UnknownComposite {
+        /// Its schema.
+        schema: String,
+        /// Its name.
+        name: String,
+    },
 }
 
 /// What a column's non-null values are: its type's own constraints narrowed by its CHECKs.
@@ -175,6 +186,9 @@ pub struct Constraints {
     /// The nested payload type (a message type or a composite type of `messenger_payloads`)
     /// of a [`Kind::Payload`] value.
     pub payload: Option<String>,
+    /// The composite type (schema, name) of a [`Kind::Composite`] value: a `CREATE TYPE`
+    /// type or a relation's row type.
+    pub composite: Option<(String, String)>,
     /// The textual form of a string type.
     pub format: Option<Format>,
     /// A type no target maps ([`Kind::Any`], with a generator warning): typed `unknown` where
@@ -227,6 +241,7 @@ impl Constraints {
         Constraints {
             kind,
             payload: None,
+            composite: None,
             format: None,
             unmapped: false,
             text: false,
@@ -318,8 +333,7 @@ impl Constraints {
                 Constraints::nested(catalog, name)?
             }
             SqlType::Json | SqlType::Jsonb { .. } => Constraints::new(Kind::Any),
-            // Composite columns of tables: no target maps them yet (a generator warning).
-            SqlType::Other { .. } | SqlType::Composite { .. } => Constraints {
+            SqlType::Other { .. } => Constraints {
                 unmapped: true,
                 ..Constraints::new(Kind::Any)
             },
@@ -346,13 +360,31 @@ impl Constraints {
                 items: Some(Box::new(Constraints::of_type(catalog, element, nesting)?)),
                 ..Constraints::new(Kind::Array)
             },
+            // Its text form is what PostgreSQL writes and reads; U+0000 cannot be in it.
+            SqlType::Textual { .. } => Constraints::text(None),
+            // A composite column of a table (payloads took theirs above): an object of its
+            // attributes, as `to_json` writes it.
+            SqlType::Composite { schema, name } => {
+                if catalog.relation(schema, name).is_none()
+                    && catalog.composite_type(schema, name).is_none()
+                {
+                    return Err(ConstraintError::UnknownComposite {
+                        schema: schema.clone(),
+                        name: name.clone(),
+                    });
+                }
+                Constraints {
+                    composite: Some((schema.clone(), name.clone())),
+                    ..Constraints::new(Kind::Composite)
+                }
+            }
         })
     }
 
     /// Narrows the constraints by a CHECK.
     fn apply(&mut self, check: &Check, ty: &SqlType) -> Result<(), ConstraintError> {
         let applies = match (check, self.kind) {
-            (_, Kind::Payload) => false,
+            (_, Kind::Payload | Kind::Composite) => false,
             (Check::OneOf { .. }, kind) => kind != Kind::Array,
             (_, Kind::Any) => false,
             (Check::Minimum { .. } | Check::Maximum { .. }, kind) => {
@@ -366,6 +398,7 @@ impl Constraints {
         if !applies {
             let subject = match (self.kind, &self.payload) {
                 (Kind::Payload, Some(name)) => format!("`{name}` payloads (JSON objects)"),
+                (Kind::Composite, _) => "composite values (JSON objects)".to_owned(),
                 (Kind::Any, _) => "any JSON".to_owned(),
                 (kind, _) => format!("JSON {}s", kind.json_type()),
             };
@@ -471,7 +504,7 @@ impl Constraints {
                     && self.max_length.is_none_or(|m| length <= m)
                     && (self.format != Some(Format::Uuid) || is_uuid(text))
             }
-            Kind::Array | Kind::Payload => false,
+            Kind::Array | Kind::Payload | Kind::Composite => false,
             Kind::Any => true,
         }
     }

@@ -10,8 +10,6 @@ fn catalog() -> Catalog {
     Catalog {
         schemas: vec![Schema {
             name: "messenger_payloads".to_owned(),
-            tables: Vec::new(),
-            views: Vec::new(),
             enums: vec![EnumType {
                 name: "channel".to_owned(),
                 values: vec!["sms".to_owned(), "push".to_owned(), "email".to_owned()],
@@ -22,6 +20,7 @@ fn catalog() -> Catalog {
                 comment: None,
                 attributes: Vec::new(),
             }],
+            ..Schema::default()
         }],
         message_types: vec![MessageType {
             name: "inner".to_owned(),
@@ -360,7 +359,7 @@ fn checks_that_mean_nothing_for_the_values_are_errors() {
 
 /// Composite types of messenger_payloads (a payload table's row type, a `CREATE TYPE`) are
 /// nested payloads like jsonb tagged `@payload`, alone and in arrays whose cardinality CHECKs
-/// bound the items; other composite types are refused in payloads and unmapped in tables.
+/// bound the items; other composite types are refused in payloads.
 #[test]
 fn composite_types_are_nested_payloads() {
     let composite = |schema: &str, name: &str| SqlType::Composite {
@@ -406,12 +405,61 @@ fn composite_types_are_nested_payloads() {
     );
     let unknown = fold(composite("messenger_payloads", "gone"), &[]).unwrap_err();
     assert_eq!(unknown, ConstraintError::UnknownPayload("gone".to_owned()));
-    let in_table = Constraints::of(
-        &catalog(),
-        &composite("public", "address"),
-        &[],
-        Nesting::Ignored,
-    )
-    .unwrap();
-    assert!(in_table.unmapped && in_table.kind == Kind::Any);
+    // In tables, composite columns are objects: composites_are_objects_in_tables_and_refused_in_payloads.
+}
+
+#[test]
+fn types_with_a_text_form_are_strings_free_of_u0000() {
+    let interval = SqlType::Textual {
+        name: "pg_catalog.interval".to_owned(),
+    };
+    let folded = fold(interval.clone(), &[]).unwrap();
+    assert_eq!(folded.kind, Kind::String);
+    assert_eq!(folded.format, None);
+    assert!(folded.needs_nul_rule());
+    // CHECKs on the text apply as on text.
+    let checked = fold(interval, &[pattern("^P")]).unwrap();
+    assert_eq!(checked.all_patterns(), ["^P"]);
+}
+
+#[test]
+fn composites_are_objects_in_tables_and_refused_in_payloads() {
+    let mut catalog = catalog();
+    catalog.schemas.push(Schema {
+        name: "public".to_owned(),
+        described: true,
+        composite_types: vec![messenger_ir::CompositeType {
+            name: "address".to_owned(),
+            comment: None,
+            attributes: Vec::new(),
+        }],
+        ..Schema::default()
+    });
+    let address = SqlType::Composite {
+        schema: "public".to_owned(),
+        name: "address".to_owned(),
+    };
+    let in_table = Constraints::of(&catalog, &address, &[], Nesting::Ignored).unwrap();
+    assert_eq!(in_table.kind, Kind::Composite);
+    assert_eq!(
+        in_table.composite,
+        Some(("public".to_owned(), "address".to_owned()))
+    );
+    assert_eq!(
+        Constraints::of(&catalog, &address, &[], Nesting::Enforced),
+        Err(ConstraintError::ForeignComposite("address".to_owned()))
+    );
+    // A CHECK cannot be folded into a composite value.
+    assert!(matches!(
+        Constraints::of(&catalog, &address, &[pattern("x")], Nesting::Ignored),
+        Err(ConstraintError::Inapplicable { .. })
+    ));
+    let missing = SqlType::Composite {
+        schema: "public".to_owned(),
+        name: "gone".to_owned(),
+    };
+    assert!(matches!(
+        Constraints::of(&catalog, &missing, &[], Nesting::Ignored),
+        Err(ConstraintError::UnknownComposite { .. })
+    ));
 }

@@ -190,19 +190,21 @@ pub fn table(name: &str, columns: Vec<Column>) -> Relation {
     Relation {
         name: name.to_owned(),
         comment: None,
+        updatable: true,
         columns,
-        relationships: Vec::new(),
+        ..Relation::default()
     }
 }
 
-/// A schema with tables and enum types, without views.
+/// A schema with tables and enum types, without views; `Database` describes it unless it
+/// holds the message types.
 pub fn schema(name: &str, tables: Vec<Relation>, enums: Vec<EnumType>) -> Schema {
     Schema {
         name: name.to_owned(),
+        described: name != PAYLOAD_SCHEMA,
         tables,
-        views: Vec::new(),
-        composite_types: Vec::new(),
         enums,
+        ..Schema::default()
     }
 }
 
@@ -366,14 +368,12 @@ pub fn payload_catalog() -> Catalog {
     Catalog {
         schemas: vec![Schema {
             name: PAYLOAD_SCHEMA.to_owned(),
-            tables: Vec::new(),
-            views: Vec::new(),
-            composite_types: Vec::new(),
             enums: vec![EnumType {
                 name: "channel".to_owned(),
                 values: vec!["sms".into(), "push".into(), "e\"mail".into()],
                 comment: None,
             }],
+            ..Schema::default()
         }],
         message_types: vec![
             message_type("all_types", Some("Every SQL type."), all_types),

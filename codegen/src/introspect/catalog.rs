@@ -1,20 +1,38 @@
-//! Reads the catalog of the scratch database into the IR ([`messenger_ir::Catalog`]).
+//! Reads the catalog of the scratch database into the IR ([`messenger_ir::Catalog`]): the
+//! schemas `Database` describes (their tables, views, functions, enums, composite types and
+//! relationships), the message types and the transports.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 use tokio_postgres::Client;
 
-use super::payloads;
+use super::{functions, payloads, relationships};
 use crate::checks;
 use crate::warnings::{self, Warning, WarningCode};
 use messenger_ir::{
-    Catalog, Check, Column, CompositeType, EnumType, Identity, MessageType, PAYLOAD_SCHEMA,
-    Relation, Relationship, Schema, SqlType, Transport,
+    Catalog, Check, Column, CompositeType, EnumType, FunctionReturn, Identity, MessageType,
+    PAYLOAD_SCHEMA, Relation, RelationKind, Schema, SqlType, Transport,
 };
 
-/// The schemas described in the `Database` type.
-const DATABASE_SCHEMAS: &[&str] = &["public"];
+/// The schemas the `Database` type describes (`schemas` of messenger-gen.toml).
+#[derive(Debug, Clone)]
+pub struct DatabaseSchemas {
+    /// Their names.
+    pub names: Vec<String>,
+    /// Whether the configuration lists them (an empty one is then worth a warning); the
+    /// default `public` may well be empty in an application without tables.
+    pub explicit: bool,
+}
+
+impl Default for DatabaseSchemas {
+    fn default() -> DatabaseSchemas {
+        DatabaseSchemas {
+            names: vec!["public".to_owned()],
+            explicit: false,
+        }
+    }
+}
 
 /// Tables that belong to tools, not to the application (refinery's history).
 const INTERNAL_TABLES: &[&str] = &[
@@ -33,10 +51,10 @@ pub enum CatalogError {
     Invalid(String),
 }
 
-struct PgType {
-    name: String,
-    schema: String,
-    kind: u8, // typtype: b base, e enum, d domain, c composite, ...
+pub(super) struct PgType {
+    pub(super) name: String,
+    pub(super) schema: String,
+    kind: u8, // typtype: b base, e enum, d domain, c composite, p pseudo, r range, m multirange
     element: u32,
     base: u32,
     base_typmod: i32,
@@ -44,73 +62,100 @@ struct PgType {
     category: u8,
     /// `typndims`: the array dimensions a domain over an array declares.
     dimensions: i32,
+    /// `pg_class` oid of a composite type's attributes (a relation's, or the type's own).
+    relation: u32,
+    /// A type from an extension with a cast to json: `to_json` writes what the cast makes.
+    json_cast: bool,
 }
 
-/// Reads tables, views, enums, message types and transports.
-pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogError> {
-    let mut warnings = Vec::new();
-    let types = types(client).await?;
-    let domain_checks = domain_checks(client).await?;
-    let enums = enums(client).await?;
+/// The catalog's types by oid, with the CHECKs of domains: what [`resolve`] reads a type from.
+pub(super) struct Types {
+    pub(super) by_oid: HashMap<u32, PgType>,
+    domain_checks: HashMap<u32, Vec<CheckConstraint>>,
+}
 
-    let mut schemas = Vec::new();
-    for schema in DATABASE_SCHEMAS {
-        let tables = relations(
-            client,
-            schema,
-            &["r", "p"],
-            &types,
-            &domain_checks,
-            &mut warnings,
-        )
-        .await?;
-        let views = relations(
-            client,
-            schema,
-            &["v", "m"],
-            &types,
-            &domain_checks,
-            &mut warnings,
-        )
-        .await?;
-        schemas.push(Schema {
-            name: (*schema).to_owned(),
-            tables: tables
-                .into_iter()
-                .filter(|t| !INTERNAL_TABLES.contains(&t.name.as_str()))
-                .collect(),
-            views,
-            enums: enums.get(*schema).cloned().unwrap_or_default(),
-            composite_types: Vec::new(),
-        });
+impl Types {
+    /// The IR type of `oid` (with `typmod`), for a function's argument or result: domains
+    /// resolved, their CHECKs and NOT NULL dropped (a function's values are not checked
+    /// against them by PostgREST's callers), no warnings.
+    pub(super) fn function_type(&self, oid: u32) -> SqlType {
+        let mut ignored = Vec::new();
+        resolve(oid, -1, self, "", &mut ignored).0
     }
-    let payload_tables = relations(
-        client,
-        PAYLOAD_SCHEMA,
-        &["r"],
-        &types,
-        &domain_checks,
-        &mut warnings,
-    )
-    .await?;
+}
+
+/// Reads the described schemas, the message types and the transports.
+pub async fn read(
+    client: &Client,
+    database: &DatabaseSchemas,
+) -> Result<(Catalog, Vec<Warning>), CatalogError> {
+    let mut warnings = Vec::new();
+    let types = Types {
+        by_oid: types(client).await?,
+        domain_checks: domain_checks(client).await?,
+    };
+    let enums = enums(client).await?;
+    check_schemas(client, database).await?;
+
+    let mut fks = relationships::read(client, &database.names).await?;
+    let mut schemas = Vec::new();
+    for name in &database.names {
+        let mut relations = relations(
+            client,
+            name,
+            &["r", "p", "f", "v", "m"],
+            &types,
+            &mut warnings,
+        )
+        .await?;
+        relations.retain(|r| !INTERNAL_TABLES.contains(&r.name.as_str()));
+        for relation in &mut relations {
+            relation.relationships = fks
+                .remove(&(name.clone(), relation.name.clone()))
+                .unwrap_or_default();
+        }
+        let (views, tables) = relations
+            .into_iter()
+            .partition(|r| matches!(r.kind, RelationKind::View | RelationKind::MaterializedView));
+        let schema = Schema {
+            name: name.clone(),
+            described: true,
+            tables,
+            views,
+            functions: functions::read(client, name, &types).await?,
+            enums: enums.get(name).cloned().unwrap_or_default(),
+            composite_types: composite_types(client, name, &types).await?,
+        };
+        let empty = schema.tables.is_empty()
+            && schema.views.is_empty()
+            && schema.functions.is_empty()
+            && schema.enums.is_empty()
+            && schema.composite_types.is_empty();
+        if empty && database.explicit {
+            warnings.push(Warning {
+                code: WarningCode::EmptySchema,
+                location: format!("schema {name}"),
+                message: "it is listed in `schemas` of messenger-gen.toml but has no table, \
+                          view, function, enum or composite type; `Database` describes it \
+                          with empty sections"
+                    .to_owned(),
+            });
+        }
+        schemas.push(schema);
+    }
+    let payload_tables = relations(client, PAYLOAD_SCHEMA, &["r"], &types, &mut warnings).await?;
     // `CREATE TYPE messenger_payloads.x AS (...)`: nested payload types without constraints
     // of their own.
-    let composite_types: Vec<CompositeType> = relations(
-        client,
-        PAYLOAD_SCHEMA,
-        &["c"],
-        &types,
-        &domain_checks,
-        &mut warnings,
-    )
-    .await?
-    .into_iter()
-    .map(|t| CompositeType {
-        name: t.name,
-        comment: t.comment,
-        attributes: t.columns,
-    })
-    .collect();
+    let composite_types: Vec<CompositeType> =
+        relations(client, PAYLOAD_SCHEMA, &["c"], &types, &mut warnings)
+            .await?
+            .into_iter()
+            .map(|t| CompositeType {
+                name: t.name,
+                comment: t.comment,
+                attributes: t.columns,
+            })
+            .collect();
     let message_types: Vec<MessageType> = payload_tables
         .into_iter()
         .map(|t| MessageType {
@@ -125,28 +170,221 @@ pub async fn read(client: &Client) -> Result<(Catalog, Vec<Warning>), CatalogErr
     if has_payload_types || enums.contains_key(PAYLOAD_SCHEMA) {
         schemas.push(Schema {
             name: PAYLOAD_SCHEMA.to_owned(),
-            tables: Vec::new(),
-            views: Vec::new(),
             enums: enums.get(PAYLOAD_SCHEMA).cloned().unwrap_or_default(),
             composite_types,
+            ..Schema::default()
         });
     }
-    Ok((
-        Catalog {
-            schemas,
-            message_types,
-            transports,
-        },
-        warnings,
-    ))
+    let mut catalog = Catalog {
+        schemas,
+        message_types,
+        transports,
+    };
+    add_used_types(client, &mut catalog, &enums, &types).await?;
+    catalog.schemas.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((catalog, warnings))
+}
+
+/// Refuses a schema in `schemas` that does not exist or that holds message types.
+async fn check_schemas(client: &Client, database: &DatabaseSchemas) -> Result<(), CatalogError> {
+    let rows = client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)",
+            &[&database.names],
+        )
+        .await?;
+    let found: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    for name in &database.names {
+        if name == PAYLOAD_SCHEMA {
+            return Err(CatalogError::Invalid(format!(
+                "`schemas` of messenger-gen.toml lists `{PAYLOAD_SCHEMA}`, which holds message \
+                 types (tables that never hold rows), not an API; remove it"
+            )));
+        }
+        if !found.contains(name) {
+            let listed = if database.explicit {
+                "is listed in `schemas` of messenger-gen.toml"
+            } else {
+                "is the default of `schemas` in messenger-gen.toml"
+            };
+            return Err(CatalogError::Invalid(format!(
+                "the schema `{name}` {listed} but does not exist in the database the migrations \
+                 build; create it in a migration or remove it from `schemas`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Adds to `catalog` the enums and composite types that described schemas and message types
+/// use from schemas that are not described, so that every [`SqlType::Enum`] and
+/// [`SqlType::Composite`] names something in the IR. A composite's attributes may use more.
+async fn add_used_types(
+    client: &Client,
+    catalog: &mut Catalog,
+    enums: &BTreeMap<String, Vec<EnumType>>,
+    types: &Types,
+) -> Result<(), CatalogError> {
+    let mut pending: Vec<SqlType> = Vec::new();
+    for schema in &catalog.schemas {
+        for relation in schema.tables.iter().chain(&schema.views) {
+            pending.extend(relation.columns.iter().map(|c| c.ty.clone()));
+        }
+        for composite in &schema.composite_types {
+            pending.extend(composite.attributes.iter().map(|c| c.ty.clone()));
+        }
+        for function in &schema.functions {
+            pending.extend(function.args.iter().map(|a| a.ty.clone()));
+            match &function.returns {
+                FunctionReturn::Value { ty } => pending.push(ty.clone()),
+                FunctionReturn::Columns { columns } => {
+                    pending.extend(columns.iter().map(|c| c.ty.clone()))
+                }
+                FunctionReturn::Void | FunctionReturn::Record => {}
+            }
+        }
+    }
+    for message_type in &catalog.message_types {
+        pending.extend(message_type.fields.iter().map(|c| c.ty.clone()));
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(ty) = pending.pop() {
+        let (schema, name, composite) = match ty {
+            SqlType::Array { element } => {
+                pending.push(*element);
+                continue;
+            }
+            SqlType::Enum { schema, name } => (schema, name, false),
+            SqlType::Composite { schema, name } => (schema, name, true),
+            _ => continue,
+        };
+        if !seen.insert((schema.clone(), name.clone())) {
+            continue;
+        }
+        let known = if composite {
+            catalog.relation(&schema, &name).is_some()
+                || catalog.composite_type(&schema, &name).is_some()
+                // The payload types (tables and composite types of messenger_payloads) are read
+                // with their constraints already.
+                || (schema == PAYLOAD_SCHEMA && catalog.object_type(&name).is_some())
+        } else {
+            catalog.enum_type(&schema, &name).is_some()
+        };
+        if known {
+            continue;
+        }
+        let index = match catalog.schemas.iter().position(|s| s.name == schema) {
+            Some(index) => index,
+            None => {
+                catalog.schemas.push(Schema {
+                    name: schema.clone(),
+                    ..Schema::default()
+                });
+                catalog.schemas.len() - 1
+            }
+        };
+        if composite {
+            let found = composite_type(client, &schema, &name, types).await?;
+            pending.extend(found.attributes.iter().map(|a| a.ty.clone()));
+            let target = &mut catalog.schemas[index].composite_types;
+            target.push(found);
+            target.sort_by(|a, b| a.name.cmp(&b.name));
+        } else if let Some(found) = enums
+            .get(&schema)
+            .and_then(|all| all.iter().find(|e| e.name == name))
+        {
+            let target = &mut catalog.schemas[index].enums;
+            target.push(found.clone());
+            target.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+    Ok(())
+}
+
+/// The composite types (`CREATE TYPE ... AS`) of `schema`, by name.
+async fn composite_types(
+    client: &Client,
+    schema: &str,
+    types: &Types,
+) -> Result<Vec<CompositeType>, CatalogError> {
+    let rows = client
+        .query(
+            "SELECT t.typname::text FROM pg_type t
+               JOIN pg_namespace n ON n.oid = t.typnamespace
+               JOIN pg_class c ON c.oid = t.typrelid
+              WHERE n.nspname = $1 AND t.typtype = 'c' AND c.relkind = 'c'
+              ORDER BY t.typname",
+            &[&schema],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let name: String = row.get(0);
+        out.push(composite_type(client, schema, &name, types).await?);
+    }
+    Ok(out)
+}
+
+/// The composite type `schema.name` (a `CREATE TYPE ... AS` type or a relation's row type)
+/// with its attributes, which may always be NULL.
+async fn composite_type(
+    client: &Client,
+    schema: &str,
+    name: &str,
+    types: &Types,
+) -> Result<CompositeType, CatalogError> {
+    let rows = client
+        .query(
+            "SELECT a.attname::text, a.atttypid, a.atttypmod,
+                    col_description(a.attrelid, a.attnum),
+                    obj_description(t.oid, 'pg_type')
+               FROM pg_type t
+               JOIN pg_namespace n ON n.oid = t.typnamespace
+               JOIN pg_attribute a ON a.attrelid = t.typrelid
+              WHERE n.nspname = $1 AND t.typname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+              ORDER BY a.attnum",
+            &[&schema, &name],
+        )
+        .await?;
+    let mut comment = None;
+    let mut attributes = Vec::new();
+    for row in &rows {
+        comment = row.get(4);
+        let attribute: String = row.get(0);
+        let mut ignored = Vec::new();
+        let place = format!("{schema}.{name}.{attribute}");
+        let (ty, checks, _) = resolve(row.get(1), row.get(2), types, &place, &mut ignored);
+        attributes.push(Column {
+            name: attribute,
+            ty,
+            nullable: true,
+            default: None,
+            default_value: None,
+            identity: None,
+            generated: false,
+            comment: row.get(3),
+            checks,
+        });
+    }
+    Ok(CompositeType {
+        name: name.to_owned(),
+        comment,
+        attributes,
+    })
 }
 
 async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::Error> {
+    // `to_json` writes a type from an extension (oid >= 16384, FirstNormalObjectId) through its
+    // cast to json when it has one (PostGIS's geometry becomes GeoJSON); other types without a
+    // JSON form of their own are written as their text.
     let rows = client
         .query(
             "SELECT t.oid, t.typname::text, n.nspname::text, t.typtype::text, t.typelem,
                     t.typbasetype, t.typtypmod, t.typnotnull, t.typcategory::text,
-                    t.typndims::int4
+                    t.typndims::int4, t.typrelid,
+                    t.oid >= 16384 AND EXISTS (
+                        SELECT 1 FROM pg_cast c
+                         WHERE c.castsource = t.oid AND c.casttarget = 'json'::regtype)
                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace",
             &[],
         )
@@ -168,6 +406,8 @@ async fn types(client: &Client) -> Result<HashMap<u32, PgType>, tokio_postgres::
                     domain_not_null: r.get(7),
                     category: category.bytes().next().unwrap_or(b'U'),
                     dimensions: r.get(9),
+                    relation: r.get(10),
+                    json_cast: r.get(11),
                 },
             )
         })
@@ -231,23 +471,28 @@ async fn relations(
     client: &Client,
     schema: &str,
     kinds: &[&str],
-    types: &HashMap<u32, PgType>,
-    domain_checks: &HashMap<u32, Vec<CheckConstraint>>,
+    types: &Types,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Relation>, CatalogError> {
+    // A view is updatable as information_schema.views and postgres-meta read it:
+    // `pg_relation_is_updatable` has both the UPDATE (4) and the DELETE (16) bit. Every
+    // automatically updatable view also takes INSERT.
     let rows = client
         .query(
             "SELECT c.oid, c.relname::text,
                     CASE WHEN c.relkind = 'c' THEN obj_description(c.reltype, 'pg_type')
-                         ELSE obj_description(c.oid, 'pg_class') END
+                         ELSE obj_description(c.oid, 'pg_class') END,
+                    c.relkind::text,
+                    c.relkind NOT IN ('v', 'm')
+                        OR (c.relkind = 'v' AND (pg_relation_is_updatable(c.oid, false) & 20) = 20)
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE n.nspname = $1 AND c.relkind::text = ANY($2)
               ORDER BY c.relname",
             &[&schema, &kinds],
         )
         .await?;
-    // One connection pipelines these: every relation's three queries are in flight at once
-    // instead of one round trip after another.
+    // One connection pipelines these: every relation's queries are in flight at once instead
+    // of one round trip after another.
     let fetched = futures::future::try_join_all(rows.iter().map(|row| async move {
         let oid: u32 = row.get(0);
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&oid];
@@ -256,8 +501,10 @@ async fn relations(
                 "SELECT a.attnum, a.attname::text, a.atttypid, a.atttypmod, a.attnotnull,
                         pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                         a.attgenerated::text, col_description(a.attrelid, a.attnum),
-                        a.attndims::int4, format_type(a.atttypid, a.atttypmod)
+                        a.attndims::int4, format_type(a.atttypid, a.atttypmod),
+                        c.relkind <> 'v' OR pg_column_is_updatable(a.attrelid, a.attnum, false)
                    FROM pg_attribute a
+                   JOIN pg_class c ON c.oid = a.attrelid
                    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                   WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
                   ORDER BY a.attnum",
@@ -269,15 +516,15 @@ async fn relations(
                    FROM pg_constraint WHERE conrelid = $1 AND contype = 'c' ORDER BY conname",
                 &params,
             ),
-            relationships(client, oid),
         )
     }))
     .await?;
     let mut out = Vec::new();
-    for (row, (column_rows, check_rows, relationships)) in rows.iter().zip(fetched) {
+    for (row, (column_rows, check_rows)) in rows.iter().zip(fetched) {
         let name: String = row.get(1);
         let mut columns = Vec::new();
         let mut attnums = Vec::new();
+        let mut read_only_columns = Vec::new();
         for r in &column_rows {
             let attnum: i16 = r.get(0);
             let column_name: String = r.get(1);
@@ -287,28 +534,8 @@ async fn relations(
             let raw_comment: Option<String> = r.get(8);
             let place = format!("{schema}.{name}.{column_name}");
             let mut type_warnings = Vec::new();
-            let (mut ty, mut checks, domain_not_null) = resolve(
-                r.get(2),
-                r.get(3),
-                types,
-                domain_checks,
-                &place,
-                &mut type_warnings,
-            );
-            if schema != PAYLOAD_SCHEMA
-                && let Some(composite) = payloads::composite_in(&ty)
-            {
-                // In payloads a composite type is a nested payload type; in other tables no
-                // target maps it yet.
-                type_warnings.push(Warning {
-                    code: WarningCode::UnmappedType,
-                    location: place.clone(),
-                    message: format!(
-                        "its type is the composite type {composite}, which only payloads (the \
-                         tables of {PAYLOAD_SCHEMA}) map; here it is emitted as any JSON value"
-                    ),
-                });
-            }
+            let (mut ty, mut checks, domain_not_null) =
+                resolve(r.get(2), r.get(3), types, &place, &mut type_warnings);
             for warning in type_warnings {
                 if warning.code != WarningCode::UnmappedType {
                     warnings.push(warning);
@@ -330,7 +557,9 @@ async fn relations(
                 ty = payloads::tagged(&place, ty, &payload, &written)?;
             }
             if schema == PAYLOAD_SCHEMA {
-                let dimensions = r.get::<_, i32>(9).max(domain_dimensions(r.get(2), types));
+                let dimensions = r
+                    .get::<_, i32>(9)
+                    .max(domain_dimensions(r.get(2), &types.by_oid));
                 payloads::check_shape(&place, &ty, dimensions, &written)?;
             }
             for check_row in &check_rows {
@@ -349,6 +578,9 @@ async fn relations(
                 }
             }
             let default_value = default.as_deref().and_then(|d| constant_default(d, &ty));
+            if !r.get::<_, bool>(11) {
+                read_only_columns.push(column_name.clone());
+            }
             columns.push(Column {
                 name: column_name,
                 ty,
@@ -377,11 +609,27 @@ async fn relations(
                 ));
             }
         }
+        let kind: String = row.get(3);
+        let kind = match kind.as_str() {
+            "p" => RelationKind::PartitionedTable,
+            "f" => RelationKind::ForeignTable,
+            "v" => RelationKind::View,
+            "m" => RelationKind::MaterializedView,
+            _ => RelationKind::Table,
+        };
+        let updatable: bool = row.get(4);
         out.push(Relation {
             name,
             comment: row.get(2),
+            kind,
+            updatable,
+            read_only_columns: if kind == RelationKind::View && updatable {
+                read_only_columns
+            } else {
+                Vec::new()
+            },
             columns,
-            relationships,
+            relationships: Vec::new(),
         });
     }
     Ok(out)
@@ -446,12 +694,11 @@ fn untranslated(place: &str, on: &str, check: &CheckConstraint, reason: &str) ->
 fn resolve(
     oid: u32,
     typmod: i32,
-    types: &HashMap<u32, PgType>,
-    domain_checks: &HashMap<u32, Vec<CheckConstraint>>,
+    types: &Types,
     place: &str,
     warnings: &mut Vec<Warning>,
 ) -> (SqlType, Vec<Check>, bool) {
-    let Some(t) = types.get(&oid) else {
+    let Some(t) = types.by_oid.get(&oid) else {
         return (
             SqlType::Other {
                 name: oid.to_string(),
@@ -461,9 +708,8 @@ fn resolve(
         );
     };
     if t.kind == b'd' {
-        let (ty, mut checks, not_null) =
-            resolve(t.base, t.base_typmod, types, domain_checks, place, warnings);
-        for check in domain_checks.get(&oid).into_iter().flatten() {
+        let (ty, mut checks, not_null) = resolve(t.base, t.base_typmod, types, place, warnings);
+        for check in types.domain_checks.get(&oid).into_iter().flatten() {
             match checks::translate(&check.expr, "VALUE") {
                 Ok(found) => checks.extend(found),
                 Err(reason) => warnings.extend(untranslated(
@@ -477,7 +723,7 @@ fn resolve(
         return (ty, checks, not_null || t.domain_not_null);
     }
     if t.category == b'A' && t.element != 0 {
-        let (element, _, _) = resolve(t.element, typmod, types, domain_checks, place, warnings);
+        let (element, _, _) = resolve(t.element, typmod, types, place, warnings);
         return (
             SqlType::Array {
                 element: Box::new(element),
@@ -502,6 +748,16 @@ fn resolve(
     if t.kind == b'e' {
         return (
             SqlType::Enum {
+                schema: t.schema.clone(),
+                name: t.name.clone(),
+            },
+            Vec::new(),
+            false,
+        );
+    }
+    if t.kind == b'c' && t.relation != 0 {
+        return (
+            SqlType::Composite {
                 schema: t.schema.clone(),
                 name: t.name.clone(),
             },
@@ -539,12 +795,25 @@ fn resolve(
         ("pg_catalog", "inet") => SqlType::Inet,
         ("pg_catalog", "json") => SqlType::Json,
         ("pg_catalog", "jsonb") => SqlType::Jsonb { payload: None },
+        // Every other base, range and multirange type is written by `to_json` as its text
+        // (unless it comes with a cast to json) and read back from a JSON string.
+        (schema, name) if matches!(t.kind, b'b' | b'r' | b'm') && !t.json_cast => {
+            SqlType::Textual {
+                name: format!("{schema}.{name}"),
+            }
+        }
+        // Pseudo-types (what functions take and return: void, record, anyelement, ...) are
+        // the functions' emitter's business; a column cannot have one.
+        (schema, name) if t.kind == b'p' => SqlType::Other {
+            name: format!("{schema}.{name}"),
+        },
         (schema, name) => {
             warnings.push(Warning {
                 code: WarningCode::UnmappedType,
                 location: place.to_owned(),
                 message: format!(
-                    "type {schema}.{name} has no mapping; it is emitted as any JSON value"
+                    "type {schema}.{name} has no mapping (its cast to json decides its JSON \
+                     form); it is emitted as any JSON value"
                 ),
             });
             SqlType::Other {
@@ -614,39 +883,6 @@ fn scalar(text: &str, ty: &SqlType) -> Option<Value> {
         SqlType::Jsonb { .. } | SqlType::Json => serde_json::from_str(text).ok(),
         _ => None,
     }
-}
-
-async fn relationships(
-    client: &Client,
-    oid: u32,
-) -> Result<Vec<Relationship>, tokio_postgres::Error> {
-    let rows = client
-        .query(
-            "SELECT con.conname::text,
-                    ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
-                          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
-                    ref.relname::text,
-                    ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
-                    EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = con.conrelid AND i.indisunique
-                              AND i.indpred IS NULL
-                              AND (i.indkey::int2[])::int2[] @> con.conkey AND con.conkey @> (i.indkey::int2[])::int2[])
-               FROM pg_constraint con JOIN pg_class ref ON ref.oid = con.confrelid
-              WHERE con.conrelid = $1 AND con.contype = 'f'
-              ORDER BY con.conname",
-            &[&oid],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Relationship {
-            name: r.get(0),
-            columns: r.get(1),
-            referenced_relation: r.get(2),
-            referenced_columns: r.get(3),
-            is_one_to_one: r.get(4),
-        })
-        .collect())
 }
 
 async fn transports(

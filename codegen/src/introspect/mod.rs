@@ -1,8 +1,11 @@
 //! Questions asked of the scratch database (besides cornucopia's own PREPAREs): the catalog
-//! read into the IR, and where result columns of queries come from.
+//! read into the IR (`catalog.rs`, with `functions.rs` and `relationships.rs`), and where
+//! result columns of queries come from.
 
 pub mod catalog;
+mod functions;
 mod payloads;
+mod relationships;
 
 use tokio_postgres::Client;
 

@@ -122,15 +122,6 @@ pub fn check_shape(
     Ok(())
 }
 
-/// The composite type that `ty` is (or is an array of), as `schema.name`.
-pub fn composite_in(ty: &SqlType) -> Option<String> {
-    match ty {
-        SqlType::Composite { schema, name } => Some(format!("{schema}.{name}")),
-        SqlType::Array { element } => composite_in(element),
-        _ => None,
-    }
-}
-
 /// The composite type outside [`PAYLOAD_SCHEMA`] that `ty` is (or is an array of).
 fn foreign_composite(ty: &SqlType) -> Option<(&str, &str)> {
     match ty {

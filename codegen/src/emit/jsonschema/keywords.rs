@@ -35,12 +35,29 @@ pub fn property(
             schema.push("else", Json::from(Object::new().with("type", "null")));
         }
         (Kind::Payload, Some(name)) => schema.push("$ref", def_ref(name)),
+        (Kind::Composite, _) => {
+            let target = def_ref(&composite_def(constraints));
+            if nullable {
+                schema.push("if", Json::from(Object::new().with("type", "object")));
+                schema.push("then", Json::from(Object::new().with("$ref", target)));
+                schema.push("else", Json::from(Object::new().with("type", "null")));
+            } else {
+                schema.push("$ref", target);
+            }
+        }
         _ => typed(constraints, &mut schema, nullable),
     }
     if let Some(default) = default {
         schema.push("default", default.clone());
     }
     Json::from(schema)
+}
+
+/// The `$defs` name of a composite value's type: `<schema>.<name>` (a dot cannot be in a
+/// message type's name here, as message types are not in table documents).
+pub fn composite_def(constraints: &Constraints) -> String {
+    let (schema, name) = constraints.composite.clone().unwrap_or_default();
+    format!("{schema}.{name}")
 }
 
 /// The keywords of a value of one JSON type.

@@ -239,7 +239,10 @@ impl FieldPlanner<'_> {
             SqlType::Int4 => Base::Int(IntKind::I32),
             SqlType::Int8 => Base::Int(IntKind::I64),
             SqlType::Float4 | SqlType::Float8 | SqlType::Numeric { .. } => Base::Float,
-            SqlType::Text | SqlType::Varchar { .. } | SqlType::Char { .. } => Base::Str,
+            SqlType::Text
+            | SqlType::Varchar { .. }
+            | SqlType::Char { .. }
+            | SqlType::Textual { .. } => Base::Str,
             SqlType::Uuid => Base::Formatted(Format::Uuid),
             SqlType::Date => Base::Formatted(Format::Date),
             SqlType::Timestamptz => Base::Formatted(Format::DateTime),

@@ -24,9 +24,6 @@ fn catalog(message_types: Vec<MessageType>, transports: &[(&str, &[&str])]) -> C
     Catalog {
         schemas: vec![Schema {
             name: "messenger_payloads".into(),
-            tables: Vec::new(),
-            views: Vec::new(),
-            composite_types: Vec::new(),
             enums: vec![
                 EnumType {
                     name: "notification_channel".into(),
@@ -39,6 +36,7 @@ fn catalog(message_types: Vec<MessageType>, transports: &[(&str, &[&str])]) -> C
                     comment: None,
                 },
             ],
+            ..Schema::default()
         }],
         message_types,
         transports: transports

@@ -1,38 +1,25 @@
 //! `ts/database.ts`: the supabase-js `Database` type in the shape postgres-meta's `supabase gen
-//! types typescript` writes (every schema with `Tables`, `Views`, `Functions`, `Enums` and
-//! `CompositeTypes` as inline object types, each table with `Row`, `Insert`, `Update` and
-//! `Relationships`), its helper types verbatim, and `Constants`.
+//! types typescript` writes (every described schema with `Tables`, `Views`, `Functions`,
+//! `Enums` and `CompositeTypes` as inline object types, each table with `Row`, `Insert`,
+//! `Update` and `Relationships`, each updatable view with `Insert` and `Update` too), its helper
+//! types verbatim, and `Constants`. The deliberate differences from postgres-meta are listed in
+//! `emit/CONTRACT.md` ("The supabase-js `Database` type").
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use messenger_ir::{Catalog, Column, PAYLOAD_SCHEMA, Relation, Schema, SqlType};
+use messenger_ir::{Catalog, Column, Relation, RelationKind, Schema, SqlType};
 use serde_json::Value;
 
+use super::functions::{self, ComputedField};
 use super::{array_of, or_null, union};
 use crate::contract::{ConstraintError, Presence};
 use crate::emit::error::EmitError;
 use crate::emit::typescript::{HEADER, js_string, property_key, runtime_key, write_doc};
 
-/// The schemas that appear in `Database`: those with tables, views or enums, except the payload
-/// schema (its tables never hold rows).
-fn database_schemas(catalog: &Catalog) -> Vec<&Schema> {
-    catalog
-        .schemas
-        .iter()
-        .filter(|s| {
-            s.name != PAYLOAD_SCHEMA
-                && !(s.tables.is_empty() && s.views.is_empty() && s.enums.is_empty())
-        })
-        .collect()
-}
-
-/// postgres-meta's mapping of a column type.
-fn database_type(
-    catalog: &Catalog,
-    in_database: &BTreeSet<&str>,
-    ty: &SqlType,
-) -> Result<String, ConstraintError> {
+/// The TypeScript type of a value of `ty` (without `| null`): postgres-meta's mapping, made as
+/// precise as the values are (every type with a text form is a `string`; a composite type or a
+/// row of a schema that is not described is written out instead of `unknown`).
+pub(super) fn database_type(catalog: &Catalog, ty: &SqlType) -> Result<String, ConstraintError> {
     Ok(match ty {
         SqlType::Bool => "boolean".to_owned(),
         SqlType::Int2
@@ -49,10 +36,11 @@ fn database_type(
         | SqlType::Timestamptz
         | SqlType::Timestamp
         | SqlType::Time
-        | SqlType::Inet => "string".to_owned(),
+        | SqlType::Inet
+        | SqlType::Textual { .. } => "string".to_owned(),
         SqlType::Json | SqlType::Jsonb { .. } => "Json".to_owned(),
         SqlType::Enum { schema, name } => {
-            if in_database.contains(schema.as_str()) {
+            if described(catalog, schema) {
                 format!(
                     "Database[{}][\"Enums\"][{}]",
                     js_string(schema),
@@ -76,15 +64,77 @@ fn database_type(
                 )
             }
         }
-        SqlType::Array { element } => array_of(&database_type(catalog, in_database, element)?),
-        // Composite columns of tables have no mapping in `Database` yet.
-        SqlType::Other { .. } | SqlType::Composite { .. } => "unknown".to_owned(),
+        SqlType::Composite { schema, name } => composite_type(catalog, schema, name)?,
+        SqlType::Array { element } => array_of(&database_type(catalog, element)?),
+        SqlType::Other { name } => match name.as_str() {
+            "pg_catalog.void" => "undefined".to_owned(),
+            "pg_catalog.record" => "Record<string, unknown>".to_owned(),
+            _ => "unknown".to_owned(),
+        },
     })
 }
 
+fn described(catalog: &Catalog, schema: &str) -> bool {
+    catalog.schema(schema).is_some_and(|s| s.described)
+}
+
+/// A composite value: a reference into `Database` when its schema is described (a relation's
+/// `Row`, or a `CompositeTypes` entry), else the object of its attributes.
+fn composite_type(catalog: &Catalog, schema: &str, name: &str) -> Result<String, ConstraintError> {
+    let unknown = || ConstraintError::UnknownComposite {
+        schema: schema.to_owned(),
+        name: name.to_owned(),
+    };
+    if described(catalog, schema) {
+        let section = match catalog.relation(schema, name) {
+            Some(relation) if is_view(relation) => "Views",
+            Some(_) => "Tables",
+            None => {
+                catalog.composite_type(schema, name).ok_or_else(unknown)?;
+                return Ok(format!(
+                    "Database[{}][\"CompositeTypes\"][{}]",
+                    js_string(schema),
+                    js_string(name)
+                ));
+            }
+        };
+        return Ok(format!(
+            "Database[{}][\"{section}\"][{}][\"Row\"]",
+            js_string(schema),
+            js_string(name)
+        ));
+    }
+    let composite = catalog.composite_type(schema, name).ok_or_else(unknown)?;
+    let mut fields = Vec::new();
+    for attribute in &composite.attributes {
+        let ts = database_type(catalog, &attribute.ty)?;
+        fields.push(format!(
+            "{}: {}",
+            property_key(&attribute.name),
+            nullable(&ts, true)
+        ));
+    }
+    Ok(format!("{{ {} }}", fields.join("; ")))
+}
+
+fn is_view(relation: &Relation) -> bool {
+    matches!(
+        relation.kind,
+        RelationKind::View | RelationKind::MaterializedView
+    )
+}
+
+/// `T | null` when `null` is possible; `unknown` already includes it (as postgres-meta writes).
+pub(super) fn nullable(ts: &str, is_nullable: bool) -> String {
+    if is_nullable && ts != "unknown" {
+        or_null(ts)
+    } else {
+        ts.to_owned()
+    }
+}
+
 pub(super) fn database_ts(catalog: &Catalog) -> Result<String, EmitError> {
-    let schemas = database_schemas(catalog);
-    let in_database: BTreeSet<&str> = schemas.iter().map(|s| s.name.as_str()).collect();
+    let schemas: Vec<&Schema> = catalog.described_schemas().collect();
     let mut out = String::new();
     out.push_str(HEADER);
     out.push_str(
@@ -104,7 +154,7 @@ pub(super) fn database_ts(catalog: &Catalog) -> Result<String, EmitError> {
         out.push_str("export type Database = {\n");
     }
     for schema in &schemas {
-        write_schema(&mut out, catalog, &in_database, schema)?;
+        write_schema(&mut out, catalog, schema)?;
     }
     if !schemas.is_empty() {
         out.push_str("}\n");
@@ -140,28 +190,23 @@ pub(super) fn database_ts(catalog: &Catalog) -> Result<String, EmitError> {
 
 /// One schema of `Database`: its sections in postgres-meta's order, each an inline object type
 /// of its entries (at six spaces). An empty section is `{ [_ in never]: never }`: supabase-js
-/// needs every key, or it types the whole schema as `never`. Functions and composite types are
-/// not read into the IR yet, so their sections are empty.
-fn write_schema(
-    out: &mut String,
-    catalog: &Catalog,
-    in_database: &BTreeSet<&str>,
-    schema: &Schema,
-) -> Result<(), EmitError> {
+/// needs every key, or it types the whole schema as `never`.
+fn write_schema(out: &mut String, catalog: &Catalog, schema: &Schema) -> Result<(), EmitError> {
+    let computed = functions::computed_fields(catalog, schema)?;
     let mut tables = String::new();
     for table in &schema.tables {
-        write_table(&mut tables, catalog, in_database, &schema.name, table)?;
+        write_relation(&mut tables, catalog, schema, table, &computed)?;
     }
     let mut views = String::new();
     for view in &schema.views {
-        write_view(&mut views, catalog, in_database, &schema.name, view)?;
+        write_relation(&mut views, catalog, schema, view, &computed)?;
     }
     let sections = [
         ("Tables", tables),
         ("Views", views),
-        ("Functions", String::new()),
+        ("Functions", functions::functions(catalog, schema)?),
         ("Enums", enums(schema)),
-        ("CompositeTypes", String::new()),
+        ("CompositeTypes", composite_types(catalog, schema)?),
     ];
     let _ = writeln!(out, "  {}: {{", property_key(&schema.name));
     for (name, entries) in sections {
@@ -202,92 +247,123 @@ fn enums(schema: &Schema) -> String {
     out
 }
 
+/// The `CompositeTypes` entries of a schema: each attribute present and nullable, as
+/// `to_json` writes a composite value.
+fn composite_types(catalog: &Catalog, schema: &Schema) -> Result<String, EmitError> {
+    let mut out = String::new();
+    for composite in &schema.composite_types {
+        write_doc(
+            &mut out,
+            "      ",
+            &composite.comment.iter().cloned().collect::<Vec<_>>(),
+        );
+        let _ = writeln!(out, "      {}: {{", property_key(&composite.name));
+        for attribute in &composite.attributes {
+            let ts = database_type(catalog, &attribute.ty).map_err(|e| {
+                EmitError::column(&schema.name, &composite.name, &attribute.name, e)
+            })?;
+            write_doc(&mut out, "        ", &column_doc(attribute));
+            let _ = writeln!(
+                out,
+                "        {}: {}",
+                property_key(&attribute.name),
+                nullable(&ts, true)
+            );
+        }
+        out.push_str("      }\n");
+    }
+    Ok(out)
+}
+
 fn column_doc(column: &Column) -> Vec<String> {
     column.comment.iter().cloned().collect()
 }
 
-fn write_table(
+/// A table or a view: `Row` (its columns, then its computed fields), `Insert` and `Update`
+/// (tables, and views PostgreSQL can write through), `Relationships`.
+fn write_relation(
     out: &mut String,
     catalog: &Catalog,
-    in_database: &BTreeSet<&str>,
-    schema: &str,
-    table: &Relation,
+    schema: &Schema,
+    relation: &Relation,
+    computed: &[ComputedField],
 ) -> Result<(), EmitError> {
     let mut types = Vec::new();
-    for column in &table.columns {
+    for column in &relation.columns {
         types.push(
-            database_type(catalog, in_database, &column.ty)
-                .map_err(|e| EmitError::column(schema, &table.name, &column.name, e))?,
+            database_type(catalog, &column.ty)
+                .map_err(|e| EmitError::column(&schema.name, &relation.name, &column.name, e))?,
         );
     }
     write_doc(
         out,
         "      ",
-        &table.comment.iter().cloned().collect::<Vec<_>>(),
+        &relation.comment.iter().cloned().collect::<Vec<_>>(),
     );
-    let _ = writeln!(out, "      {}: {{", property_key(&table.name));
+    let _ = writeln!(out, "      {}: {{", property_key(&relation.name));
     out.push_str("        Row: {\n");
-    for (column, ts) in table.columns.iter().zip(&types) {
+    for (column, ts) in relation.columns.iter().zip(&types) {
         write_doc(out, "          ", &column_doc(column));
-        let ts = if column.nullable {
-            or_null(ts)
-        } else {
-            ts.clone()
-        };
-        let _ = writeln!(out, "          {}: {ts}", property_key(&column.name));
+        let _ = writeln!(
+            out,
+            "          {}: {}",
+            property_key(&column.name),
+            nullable(ts, column.nullable)
+        );
     }
-    out.push_str("        }\n        Insert: {\n");
-    for (column, ts) in table.columns.iter().zip(&types) {
-        let key = property_key(&column.name);
-        let line = match Presence::of(column) {
-            Presence::Absent => format!("{key}?: never"),
-            Presence::Nullable => format!("{key}?: {}", or_null(ts)),
-            Presence::Defaulted => format!("{key}?: {ts}"),
-            Presence::Required => format!("{key}: {ts}"),
-        };
-        let _ = writeln!(out, "          {line}");
-    }
-    out.push_str("        }\n        Update: {\n");
-    for (column, ts) in table.columns.iter().zip(&types) {
-        let key = property_key(&column.name);
-        let line = if column.always_generated() {
-            format!("{key}?: never")
-        } else if column.nullable {
-            format!("{key}?: {}", or_null(ts))
-        } else {
-            format!("{key}?: {ts}")
-        };
-        let _ = writeln!(out, "          {line}");
+    for field in computed.iter().filter(|f| f.relation == relation.name) {
+        write_doc(out, "          ", &field.doc);
+        let _ = writeln!(
+            out,
+            "          {}: {}",
+            property_key(&field.name),
+            nullable(&field.ts, true)
+        );
     }
     out.push_str("        }\n");
-    write_relationships(out, table);
-    out.push_str("      }\n");
-    Ok(())
-}
-
-fn write_view(
-    out: &mut String,
-    catalog: &Catalog,
-    in_database: &BTreeSet<&str>,
-    schema: &str,
-    view: &Relation,
-) -> Result<(), EmitError> {
-    write_doc(
-        out,
-        "      ",
-        &view.comment.iter().cloned().collect::<Vec<_>>(),
-    );
-    let _ = writeln!(out, "      {}: {{", property_key(&view.name));
-    out.push_str("        Row: {\n");
-    for column in &view.columns {
-        let ts = database_type(catalog, in_database, &column.ty)
-            .map_err(|e| EmitError::column(schema, &view.name, &column.name, e))?;
-        write_doc(out, "          ", &column_doc(column));
-        let ts = if column.nullable { or_null(&ts) } else { ts };
-        let _ = writeln!(out, "          {}: {ts}", property_key(&column.name));
+    if is_view(relation) {
+        if relation.kind == RelationKind::View && relation.updatable {
+            // postgres-meta's rule: through a view every column may be left out or null
+            // (PostgreSQL reports no NOT NULL for view columns); those computed by the view
+            // cannot be written.
+            for section in ["Insert", "Update"] {
+                let _ = writeln!(out, "        {section}: {{");
+                for (column, ts) in relation.columns.iter().zip(&types) {
+                    let key = property_key(&column.name);
+                    if relation.read_only_columns.contains(&column.name) {
+                        let _ = writeln!(out, "          {key}?: never");
+                    } else {
+                        let _ = writeln!(out, "          {key}?: {}", nullable(ts, true));
+                    }
+                }
+                out.push_str("        }\n");
+            }
+        }
+    } else {
+        out.push_str("        Insert: {\n");
+        for (column, ts) in relation.columns.iter().zip(&types) {
+            let key = property_key(&column.name);
+            let line = match Presence::of(column) {
+                Presence::Absent => format!("{key}?: never"),
+                Presence::Nullable => format!("{key}?: {}", nullable(ts, true)),
+                Presence::Defaulted => format!("{key}?: {ts}"),
+                Presence::Required => format!("{key}: {ts}"),
+            };
+            let _ = writeln!(out, "          {line}");
+        }
+        out.push_str("        }\n        Update: {\n");
+        for (column, ts) in relation.columns.iter().zip(&types) {
+            let key = property_key(&column.name);
+            let line = if column.always_generated() {
+                format!("{key}?: never")
+            } else {
+                format!("{key}?: {}", nullable(ts, column.nullable))
+            };
+            let _ = writeln!(out, "          {line}");
+        }
+        out.push_str("        }\n");
     }
-    out.push_str("        }\n");
-    write_relationships(out, view);
+    write_relationships(out, &schema.name, relation);
     out.push_str("      }\n");
     Ok(())
 }
@@ -297,13 +373,20 @@ fn string_tuple(items: &[String]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-fn write_relationships(out: &mut String, relation: &Relation) {
-    if relation.relationships.is_empty() {
+/// The relationships PostgREST can embed along: those to relations of the same schema (it
+/// does not embed across schemas, so a foreign key to `auth.users` is not one).
+fn write_relationships(out: &mut String, schema: &str, relation: &Relation) {
+    let embeddable: Vec<_> = relation
+        .relationships
+        .iter()
+        .filter(|fk| fk.referenced_schema == schema)
+        .collect();
+    if embeddable.is_empty() {
         out.push_str("        Relationships: []\n");
         return;
     }
     out.push_str("        Relationships: [\n");
-    for fk in &relation.relationships {
+    for fk in embeddable {
         let _ = write!(
             out,
             "          {{\n            \

@@ -1,5 +1,10 @@
-//! `ts/payloads.ts`: one interface per message type (CONTRACT.md's types, with `?` and `| null`
-//! as the field's presence says) and, per transport, the union of the envelopes it accepts.
+//! `ts/payloads.ts`: one object type per message type (CONTRACT.md's types, with `?` and
+//! `| null` as the field's presence says) and, per transport, the union of the envelopes it
+//! accepts. They are type aliases, not interfaces: an interface has no implicit index
+//! signature, so it is not assignable to `Json` and a typed payload could not be a jsonb value
+//! in a supabase-js insert. An optional field also admits `undefined` (what Zod infers for
+//! `.optional()`), so the types are exactly Zod's under `exactOptionalPropertyTypes`, which
+//! `tsc --init` turns on.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -49,6 +54,14 @@ fn payload_type(
                 .get(name)
                 .cloned()
                 .ok_or_else(|| ConstraintError::UnknownPayload(name.to_owned()))?
+        }
+        // In payloads `Constraints::of` makes a composite of messenger_payloads a nested payload
+        // and refuses any other (Nesting::Enforced), so this is never reached.
+        Kind::Composite => {
+            let (schema, name) = constraints.composite.clone().unwrap_or_default();
+            return Err(ConstraintError::ForeignComposite(format!(
+                "{schema}.{name}"
+            )));
         }
         Kind::Any if constraints.unmapped => "unknown".to_owned(),
         Kind::Any => {
@@ -103,7 +116,7 @@ pub(super) fn payloads_ts(catalog: &Catalog) -> Result<String, EmitError> {
             let _ = writeln!(body, "export type {interface} = Record<string, never>;");
             continue;
         }
-        let _ = writeln!(body, "export interface {interface} {{");
+        let _ = writeln!(body, "export type {interface} = {{");
         for field in object.fields {
             let in_field = |e| EmitError::column(PAYLOAD_SCHEMA, object.name, &field.name, e);
             let constraints = Constraints::of(catalog, &field.ty, &field.checks, Nesting::Enforced)
@@ -113,12 +126,13 @@ pub(super) fn payloads_ts(catalog: &Catalog) -> Result<String, EmitError> {
             let key = property_key(&field.name);
             let _ = match Presence::of(field) {
                 Presence::Required => writeln!(body, "  {key}: {ts};"),
-                Presence::Defaulted => writeln!(body, "  {key}?: {ts};"),
-                Presence::Nullable => writeln!(body, "  {key}?: {};", or_null(&ts)),
-                Presence::Absent => writeln!(body, "  {key}?: never;"),
+                Presence::Defaulted => writeln!(body, "  {key}?: {ts} | undefined;"),
+                Presence::Nullable => writeln!(body, "  {key}?: {} | undefined;", or_null(&ts)),
+                // What Zod infers for `z.never().optional()`.
+                Presence::Absent => writeln!(body, "  {key}?: undefined;"),
             };
         }
-        body.push_str("}\n");
+        body.push_str("};\n");
     }
 
     body.push_str("\n/** Every message type by name (the `message_type` header). */\n");
@@ -154,12 +168,15 @@ pub(super) fn payloads_ts(catalog: &Catalog) -> Result<String, EmitError> {
             let _ = writeln!(body, "export type {ident} = never;");
             continue;
         }
+        // Other headers are JSON values (the column is jsonb), which keeps the envelope
+        // assignable to `Json`.
+        uses_json = true;
         let _ = writeln!(body, "export type {ident} =");
         for (i, message_type) in types.iter().enumerate() {
             let _ = write!(
                 body,
                 "  | {{\n      \
-                     headers: {{ message_type: {}; [key: string]: unknown }};\n      \
+                     headers: {{ message_type: {}; [key: string]: Json }};\n      \
                      body: {};\n    \
                    }}{}\n",
                 js_string(&message_type.name),

@@ -5,15 +5,18 @@ use super::*;
 use crate::emit::test_catalog::*;
 use crate::write::FileMap;
 use messenger_ir::{
-    Column, EnumType, Identity, PAYLOAD_SCHEMA, Relation, Relationship, Schema, SqlType,
+    Column, CompositeType, EnumType, Function, FunctionArg, FunctionReturn, Identity,
+    PAYLOAD_SCHEMA, Relation, RelationKind, Relationship, Schema, SqlType,
 };
 
 fn relation(name: &str, columns: Vec<Column>, relationships: Vec<Relationship>) -> Relation {
     Relation {
         name: name.to_owned(),
         comment: Some(format!("The {name} relation.")),
+        updatable: true,
         columns,
         relationships,
+        ..Relation::default()
     }
 }
 
@@ -61,48 +64,157 @@ fn database_catalog() -> Catalog {
                 .null(),
                 col("flag", SqlType::Bool),
                 col("with space", SqlType::Int2),
+                col(
+                    "took",
+                    SqlType::Textual {
+                        name: "pg_catalog.interval".into(),
+                    },
+                ),
+                col(
+                    "price",
+                    SqlType::Composite {
+                        schema: "public".into(),
+                        name: "money_pair".into(),
+                    },
+                )
+                .null(),
+                col(
+                    "entry",
+                    SqlType::Composite {
+                        schema: "audit-log".into(),
+                        name: "entries".into(),
+                    },
+                )
+                .null(),
             ],
             Vec::new(),
         ),
         relation(
             "item_notes",
             vec![col("item_id", SqlType::Int8), col("note", SqlType::Text)],
-            vec![Relationship {
-                name: "item_notes_item_id_fkey".into(),
-                columns: vec!["item_id".into()],
-                referenced_relation: "items".into(),
-                referenced_columns: vec!["id".into()],
-                is_one_to_one: true,
-            }],
+            vec![
+                Relationship {
+                    name: "item_notes_item_id_fkey".into(),
+                    columns: vec!["item_id".into()],
+                    referenced_schema: "public".into(),
+                    referenced_relation: "items".into(),
+                    referenced_columns: vec!["id".into()],
+                    is_one_to_one: true,
+                },
+                // PostgREST does not embed across schemas: not in `Relationships`.
+                Relationship {
+                    name: "item_notes_entry_fkey".into(),
+                    columns: vec!["item_id".into()],
+                    referenced_schema: "audit-log".into(),
+                    referenced_relation: "entries".into(),
+                    referenced_columns: vec!["id".into()],
+                    is_one_to_one: false,
+                },
+            ],
         ),
     ];
-    let views = vec![relation(
-        "item_counts",
-        vec![
-            col("status", enum_ty("public", "status")).null(),
-            col("count", SqlType::Int8).null(),
+    let views = vec![
+        Relation {
+            kind: RelationKind::View,
+            updatable: false,
+            ..relation(
+                "item_counts",
+                vec![
+                    col("status", enum_ty("public", "status")).null(),
+                    col("count", SqlType::Int8).null(),
+                ],
+                Vec::new(),
+            )
+        },
+        Relation {
+            kind: RelationKind::View,
+            updatable: true,
+            read_only_columns: vec!["shout".into()],
+            ..relation(
+                "open_items",
+                vec![
+                    col("name", SqlType::Text).null(),
+                    col("shout", SqlType::Text).null(),
+                ],
+                Vec::new(),
+            )
+        },
+    ];
+    let items_row = SqlType::Composite {
+        schema: "public".into(),
+        name: "items".into(),
+    };
+    let function = |name: &str, args: Vec<FunctionArg>, returns: FunctionReturn| Function {
+        name: name.into(),
+        comment: None,
+        signature: String::new(),
+        all_args: args.len(),
+        args,
+        returns,
+        returns_set: false,
+        rows: None,
+    };
+    let arg = |name: &str, ty: SqlType| FunctionArg {
+        name: name.into(),
+        ty,
+        has_default: false,
+    };
+    let functions = vec![
+        function(
+            "add_one",
+            vec![arg("x", SqlType::Int4)],
+            FunctionReturn::Value { ty: SqlType::Int4 },
+        ),
+        // A computed field of items (one unnamed row argument, a scalar result).
+        function(
+            "item_label",
+            vec![arg("", items_row.clone())],
+            FunctionReturn::Value { ty: SqlType::Text },
+        ),
+        Function {
+            returns_set: true,
+            rows: Some(1000.0),
+            ..function(
+                "items_like",
+                vec![FunctionArg {
+                    has_default: true,
+                    ..arg("pattern", SqlType::Text)
+                }],
+                FunctionReturn::Value { ty: items_row },
+            )
+        },
+        function("noop", Vec::new(), FunctionReturn::Void),
+    ];
+    let composite_types = vec![CompositeType {
+        name: "money_pair".into(),
+        comment: Some("An amount and its currency.".into()),
+        attributes: vec![
+            col(
+                "amount",
+                SqlType::Numeric {
+                    precision: None,
+                    scale: None,
+                },
+            ),
+            col("currency", SqlType::Char { length: Some(3) }),
         ],
-        Vec::new(),
-    )];
+    }];
     Catalog {
         schemas: vec![
             Schema {
                 name: "empty".into(),
-                tables: Vec::new(),
-                views: Vec::new(),
-                composite_types: Vec::new(),
-                enums: Vec::new(),
+                described: true,
+                ..Schema::default()
             },
             Schema {
                 name: "audit-log".into(),
+                described: true,
                 tables: vec![relation(
                     "entries",
                     vec![col("at", SqlType::Timestamptz)],
                     Vec::new(),
                 )],
-                views: Vec::new(),
-                composite_types: Vec::new(),
-                enums: Vec::new(),
+                ..Schema::default()
             },
             Schema {
                 name: PAYLOAD_SCHEMA.into(),
@@ -111,24 +223,25 @@ fn database_catalog() -> Catalog {
                     vec![col("x", SqlType::Text)],
                     Vec::new(),
                 )],
-                views: Vec::new(),
-                composite_types: Vec::new(),
                 enums: vec![EnumType {
                     name: "channel".into(),
                     values: vec!["sms".into(), "push".into()],
                     comment: None,
                 }],
+                ..Schema::default()
             },
             Schema {
                 name: "public".into(),
+                described: true,
                 tables,
                 views,
-                composite_types: Vec::new(),
                 enums: vec![EnumType {
                     name: "status".into(),
                     values: vec!["new".into(), "done".into()],
                     comment: Some("Where an item is.".into()),
                 }],
+                functions,
+                composite_types,
             },
         ],
         message_types: Vec::new(),
@@ -162,6 +275,39 @@ fn database_ts_has_the_postgres_meta_shape() {
         text.matches("        Row: {").count()
     );
     assert!(text.contains("          channel: \"sms\" | \"push\" | null\n"));
+    // A type with a text form is a string; composites refer into `Database` when their schema
+    // is described (the row of audit-log's entries, a composite type of public).
+    assert!(text.contains("          took: string\n"));
+    assert!(text.contains(
+        "          price: Database[\"public\"][\"CompositeTypes\"][\"money_pair\"] | null\n"
+    ));
+    assert!(text.contains(
+        "          entry: Database[\"audit-log\"][\"Tables\"][\"entries\"][\"Row\"] | null\n"
+    ));
+    // The computed field is in items' Row (nullable), and not a column of Insert.
+    assert!(text.contains("          item_label: string | null\n"));
+    assert_eq!(text.matches("item_label:").count(), 2, "Row and Functions");
+    // Only the same-schema foreign key is a relationship.
+    assert!(text.contains("item_notes_item_id_fkey"));
+    assert!(!text.contains("item_notes_entry_fkey"));
+    // A view PostgreSQL cannot write has no Insert; an updatable one has, its computed column
+    // never given.
+    let counts = &text[text.find("      item_counts: {").unwrap()..];
+    assert!(
+        counts[..counts.find("Relationships").unwrap()]
+            .find("Insert")
+            .is_none()
+    );
+    assert!(
+        text.contains(
+            "        Insert: {\n          name?: string | null\n          shout?: never\n"
+        )
+    );
+    assert!(text.contains(
+        "      add_one: {\n        Args: { x: number }\n        Returns: number\n      }\n"
+    ));
+    assert!(text.contains("        Args: { pattern?: string }\n"));
+    assert!(text.contains("          to: \"items\"\n          isOneToOne: false\n"));
 }
 
 #[test]
@@ -171,20 +317,24 @@ fn payloads_ts_follows_the_contract() {
     insta::assert_snapshot!(text);
     for line in [
         // Nullable: optional and null; BY DEFAULT identity: optional, never null; GENERATED
-        // ALWAYS: never given.
-        "  docb?: Json | null;",
-        "  counter?: number;",
-        "  serial?: never;",
-        "  computed?: never;",
+        // ALWAYS: never given. Optional fields admit `undefined`, as Zod's `.optional()`.
+        "  docb?: Json | null | undefined;",
+        "  counter?: number | undefined;",
+        "  serial?: undefined;",
+        "  computed?: undefined;",
         "  mystery: unknown;",
         // Literal unions: the labels, the IN values the bounds admit, none at all.
         "  channels: (\"sms\" | \"push\" | \"e\\\"mail\")[];",
         "  level: 2 | 3;",
         "  impossible: never;",
-        "  child?: TreeNode | null;",
+        "  child?: TreeNode | null | undefined;",
+        // Type aliases (assignable to Json), and other headers are JSON values.
+        "export type TreeNode = {",
+        "      headers: { message_type: \"checks\"; [key: string]: Json };",
     ] {
         assert!(text.contains(&format!("{line}\n")), "{line}");
     }
+    assert!(!text.contains("interface"));
 }
 
 #[test]

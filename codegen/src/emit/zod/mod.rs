@@ -116,7 +116,7 @@ fn zod_ts(catalog: &Catalog) -> Result<String, EmitError> {
         )?;
         defined.insert(object.name);
     }
-    write_transports(&mut body, &declarations);
+    write_transports(&mut body, &declarations, &mut uses);
     write_maps_and_proofs(&mut body, catalog, &declarations);
 
     let mut out = String::from(HEADER);
@@ -197,8 +197,9 @@ fn write_object_type(
     Ok(())
 }
 
-/// Each transport's envelope schema and input type.
-fn write_transports(body: &mut String, declarations: &Declarations) {
+/// Each transport's envelope schema and input type: other headers are JSON values, as the
+/// transport's JSON Schema says.
+fn write_transports(body: &mut String, declarations: &Declarations, uses: &mut Uses) {
     for decl in &declarations.transports {
         let (schema, input) = (&decl.schema, &decl.input);
         body.push('\n');
@@ -213,12 +214,13 @@ fn write_transports(body: &mut String, declarations: &Declarations) {
         if decl.types.is_empty() {
             let _ = writeln!(body, "export const {schema} = z.never();");
         } else {
+            uses.json = true;
             let _ = writeln!(body, "export const {schema} = z.union([");
             for message_type in &decl.types {
                 let _ = write!(
                     body,
                     "  z.strictObject({{\n    \
-                       headers: z.looseObject({{ message_type: z.literal({}) }}),\n    \
+                       headers: z.object({{ message_type: z.literal({}) }}).catchall(jsonValueSchema),\n    \
                        body: {},\n  \
                      }}),\n",
                     js_string(&message_type.name),

@@ -154,6 +154,14 @@ pub fn value_expr(
             Expr::plain(code)
         }
         Kind::String => Expr::plain(string_expr(constraints, uses)),
+        // In payloads `Constraints::of` makes a composite of messenger_payloads a nested payload
+        // and refuses any other (Nesting::Enforced), so this is never reached.
+        Kind::Composite => {
+            let (schema, name) = constraints.composite.clone().unwrap_or_default();
+            return Err(ConstraintError::ForeignComposite(format!(
+                "{schema}.{name}"
+            )));
+        }
     })
 }
 

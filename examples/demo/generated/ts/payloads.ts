@@ -7,27 +7,27 @@ import type { Json } from "./database.ts";
  *
  * Message type `order_address`.
  */
-export interface OrderAddress {
+export type OrderAddress = {
   /** Who receives the parcel. */
   recipient: string;
   /** Street and number. */
   line1: string;
   /** Apartment, floor, c/o. */
-  line2?: string | null;
+  line2?: string | null | undefined;
   /** City or town. */
   city: string;
   /** Postal code as written in the country. */
   postal_code: string;
   /** ISO 3166-1 alpha-2 country code. */
   country: string;
-}
+};
 
 /**
  * A discount applied to an order.
  *
  * Message type `order_discount`.
  */
-export interface OrderDiscount {
+export type OrderDiscount = {
   /** The voucher or promotion code. */
   code: string;
   /** Amount taken off the total, in cents. */
@@ -37,15 +37,15 @@ export interface OrderDiscount {
    *
    * @default "voucher"
    */
-  source?: "voucher" | "loyalty" | "price_match";
-}
+  source?: "voucher" | "loyalty" | "price_match" | undefined;
+};
 
 /**
  * One line of an order.
  *
  * Message type `order_line_item`.
  */
-export interface OrderLineItem {
+export type OrderLineItem = {
   /** Stock keeping unit: capital letters, digits and hyphens. */
   sku: string;
   /** Product name as shown to the customer. */
@@ -55,19 +55,19 @@ export interface OrderLineItem {
    *
    * @default 1
    */
-  quantity?: number;
+  quantity?: number | undefined;
   /** Price of one unit. */
   unit_price: Money;
   /** A note to print on the gift wrap, if any. */
-  gift_note?: string | null;
-}
+  gift_note?: string | null | undefined;
+};
 
 /**
  * A customer placed an order.
  *
  * Message type `order_placed`.
  */
-export interface OrderPlaced {
+export type OrderPlaced = {
   /** The order's id. */
   order_id: string;
   /** The customer's id. */
@@ -79,13 +79,13 @@ export interface OrderPlaced {
   /** Where to ship the order. */
   shipping: OrderAddress;
   /** Billing address; the shipping address when absent. */
-  billing?: OrderAddress | null;
+  billing?: OrderAddress | null | undefined;
   /**
    * Discounts applied, in the order they were applied.
    *
    * @default []
    */
-  discounts?: OrderDiscount[];
+  discounts?: OrderDiscount[] | undefined;
   /** Amount charged, after discounts. */
   total: Money;
   /**
@@ -93,17 +93,17 @@ export interface OrderPlaced {
    *
    * @default []
    */
-  tags?: string[];
+  tags?: string[] | undefined;
   /** Anything else the shop wants to pass on, any JSON value. */
-  metadata?: Json | null;
-}
+  metadata?: Json | null | undefined;
+};
 
 /**
  * How a failed delivery is retried.
  *
  * Message type `retry_policy`.
  */
-export interface RetryPolicy {
+export type RetryPolicy = {
   /** Attempts in total, the first one included. */
   max_attempts: number;
   /**
@@ -111,21 +111,21 @@ export interface RetryPolicy {
    *
    * @default 1.5
    */
-  backoff_seconds?: number;
+  backoff_seconds?: number | undefined;
   /**
    * HTTP status codes that are retried.
    *
    * @default [500,502,503,504]
    */
-  retry_on_status?: number[];
-}
+  retry_on_status?: number[] | undefined;
+};
 
 /**
  * Send one email.
  *
  * Message type `send_email`.
  */
-export interface SendEmail {
+export type SendEmail = {
   /** Unique id of this email, for deduplication by the mail provider. */
   message_id: string;
   /** Recipient address. */
@@ -135,29 +135,29 @@ export interface SendEmail {
    *
    * @default []
    */
-  cc?: string[];
+  cc?: string[] | undefined;
   /** Subject line. */
   subject: string;
   /** Plain-text body. */
   body_text: string;
   /** Template to render instead of the plain body, if any. */
-  template?: "welcome" | "reset_password" | "invoice" | null;
+  template?: "welcome" | "reset_password" | "invoice" | null | undefined;
   /**
    * Delivery priority, 1 (lowest) to 10 (highest).
    *
    * @default 5
    */
-  priority?: number;
+  priority?: number | undefined;
   /** Earliest time to send; now when absent. */
-  send_at?: string | null;
-}
+  send_at?: string | null | undefined;
+};
 
 /**
  * Notify a phone number by SMS (and optionally other channels).
  *
  * Message type `sms_notification`.
  */
-export interface SmsNotification {
+export type SmsNotification = {
   /** Destination in E.164 format. */
   phone_number: string;
   /** Text to send. */
@@ -167,67 +167,67 @@ export interface SmsNotification {
    *
    * @default ["sms"]
    */
-  channels?: ("sms" | "push" | "email")[];
+  channels?: ("sms" | "push" | "email")[] | undefined;
   /** Address of the client that asked for the notification. */
-  sender_ip?: string | null;
+  sender_ip?: string | null | undefined;
   /** Do not deliver after this day. */
-  expires_on?: string | null;
+  expires_on?: string | null | undefined;
   /**
    * Send as UCS-2 instead of GSM-7.
    *
    * @default false
    */
-  unicode?: boolean;
-}
+  unicode?: boolean | undefined;
+};
 
 /**
  * A user created an account.
  *
  * Message type `user_signed_up`.
  */
-export interface UserSignedUp {
+export type UserSignedUp = {
   /** The new user's id. */
   user_id: string;
   /** The address the user signed up with. */
   email: string;
   /** Name shown to other users. */
-  display_name?: string | null;
+  display_name?: string | null | undefined;
   /**
    * Subscription plan chosen at sign-up.
    *
    * @default "free"
    */
-  plan?: "free" | "pro" | "enterprise";
+  plan?: "free" | "pro" | "enterprise" | undefined;
   /** Code of the referring user: eight capital letters or digits. */
-  referral_code?: string | null;
+  referral_code?: string | null | undefined;
   /** When the account was created. */
   signed_up_at: string;
   /** Date of birth, if given. */
-  birth_date?: string | null;
+  birth_date?: string | null | undefined;
   /** Age in years at sign-up, if known. */
-  age?: number | null;
+  age?: number | null | undefined;
   /**
    * Starting credit in the account currency.
    *
    * @default 0
    */
-  credit?: number;
+  credit?: number | undefined;
   /** Topics the user picked. */
-  interests?: string[] | null;
+  interests?: string[] | null | undefined;
   /**
    * Whether the user agreed to marketing email.
    *
    * @default false
    */
-  marketing_opt_in?: boolean;
-}
+  marketing_opt_in?: boolean | undefined;
+};
 
 /**
  * Deliver one HTTP request to a subscriber.
  *
  * Message type `webhook_delivery`.
  */
-export interface WebhookDelivery {
+export type WebhookDelivery = {
   /** Unique id of this delivery, sent as the Idempotency-Key header. */
   delivery_id: string;
   /** Where to send the request. */
@@ -237,32 +237,32 @@ export interface WebhookDelivery {
    *
    * @default "POST"
    */
-  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | undefined;
   /** The JSON body to send, any JSON value. */
-  request_body?: Json | null;
+  request_body?: Json | null | undefined;
   /** How to retry a failed delivery; the transport default when absent. */
-  retry_policy?: RetryPolicy | null;
+  retry_policy?: RetryPolicy | null | undefined;
   /**
    * Request timeout in milliseconds.
    *
    * @default 5000
    */
-  timeout_ms?: number;
+  timeout_ms?: number | undefined;
   /** Per-subscriber sequence number (int8: see the int8 policy). */
   sequence: number;
-}
+};
 
 /**
  * An amount of money in one currency.
  *
  * Composite type `messenger_payloads.money`: nested in payloads, never sent alone.
  */
-export interface Money {
+export type Money = {
   /** The amount, in cents (or the currency's smallest unit). */
   amount_cents: number;
   /** The ISO 4217 code of the currency. */
   currency: string;
-}
+};
 
 /** Every message type by name (the `message_type` header). */
 export type MessageTypes = {
@@ -283,36 +283,36 @@ export type MessageTypeName = keyof MessageTypes;
 /** A message of the transport `email`: `headers.message_type` names its type. */
 export type EmailMessage =
   | {
-      headers: { message_type: "send_email"; [key: string]: unknown };
+      headers: { message_type: "send_email"; [key: string]: Json };
       body: SendEmail;
     };
 
 /** A message of the transport `notifications`: `headers.message_type` names its type. */
 export type NotificationsMessage =
   | {
-      headers: { message_type: "send_email"; [key: string]: unknown };
+      headers: { message_type: "send_email"; [key: string]: Json };
       body: SendEmail;
     }
   | {
-      headers: { message_type: "sms_notification"; [key: string]: unknown };
+      headers: { message_type: "sms_notification"; [key: string]: Json };
       body: SmsNotification;
     }
   | {
-      headers: { message_type: "user_signed_up"; [key: string]: unknown };
+      headers: { message_type: "user_signed_up"; [key: string]: Json };
       body: UserSignedUp;
     };
 
 /** A message of the transport `orders`: `headers.message_type` names its type. */
 export type OrdersMessage =
   | {
-      headers: { message_type: "order_placed"; [key: string]: unknown };
+      headers: { message_type: "order_placed"; [key: string]: Json };
       body: OrderPlaced;
     };
 
 /** A message of the transport `webhooks`: `headers.message_type` names its type. */
 export type WebhooksMessage =
   | {
-      headers: { message_type: "webhook_delivery"; [key: string]: unknown };
+      headers: { message_type: "webhook_delivery"; [key: string]: Json };
       body: WebhookDelivery;
     };
 

@@ -224,7 +224,7 @@ export type WebhookDeliveryInput = z.infer<typeof WebhookDeliverySchema>;
 /** The envelope schema of the transport `email` (headers + body of the named type). */
 export const EmailMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("send_email") }),
+    headers: z.object({ message_type: z.literal("send_email") }).catchall(jsonValueSchema),
     body: SendEmailSchema,
   }),
 ]);
@@ -233,15 +233,15 @@ export type EmailMessageInput = z.infer<typeof EmailMessageSchema>;
 /** The envelope schema of the transport `notifications` (headers + body of the named type). */
 export const NotificationsMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("send_email") }),
+    headers: z.object({ message_type: z.literal("send_email") }).catchall(jsonValueSchema),
     body: SendEmailSchema,
   }),
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("sms_notification") }),
+    headers: z.object({ message_type: z.literal("sms_notification") }).catchall(jsonValueSchema),
     body: SmsNotificationSchema,
   }),
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("user_signed_up") }),
+    headers: z.object({ message_type: z.literal("user_signed_up") }).catchall(jsonValueSchema),
     body: UserSignedUpSchema,
   }),
 ]);
@@ -250,7 +250,7 @@ export type NotificationsMessageInput = z.infer<typeof NotificationsMessageSchem
 /** The envelope schema of the transport `orders` (headers + body of the named type). */
 export const OrdersMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("order_placed") }),
+    headers: z.object({ message_type: z.literal("order_placed") }).catchall(jsonValueSchema),
     body: OrderPlacedSchema,
   }),
 ]);
@@ -259,7 +259,7 @@ export type OrdersMessageInput = z.infer<typeof OrdersMessageSchema>;
 /** The envelope schema of the transport `webhooks` (headers + body of the named type). */
 export const WebhooksMessageSchema = z.union([
   z.strictObject({
-    headers: z.looseObject({ message_type: z.literal("webhook_delivery") }),
+    headers: z.object({ message_type: z.literal("webhook_delivery") }).catchall(jsonValueSchema),
     body: WebhookDeliverySchema,
   }),
 ]);

@@ -17,6 +17,7 @@ pub(super) fn fixture() -> Catalog {
     let jobs = Relation {
         name: "jobs".to_owned(),
         comment: Some("Jobs to run.".to_owned()),
+        updatable: true,
         columns: vec![
             col("id", SqlType::Int8)
                 .identity(Identity::Always)
@@ -38,6 +39,7 @@ pub(super) fn fixture() -> Catalog {
                 .check(min(0, false)),
         ],
         relationships: Vec::new(),
+        ..Relation::default()
     };
     let mut types = scalar_types();
     types.extend([
@@ -472,12 +474,12 @@ fn transport_envelope_dispatches_on_the_message_type() {
         alpha["properties"]["headers"]["required"],
         json!(["message_type"])
     );
-    // Other header keys are allowed.
-    assert!(
-        alpha["properties"]["headers"]
-            .get("additionalProperties")
-            .is_none()
+    // Other header keys are allowed, with any JSON value a jsonb column can hold.
+    assert_eq!(
+        alpha["properties"]["headers"]["additionalProperties"],
+        json!({"$ref": "#/$defs/messenger_json"})
     );
+    assert!(alpha["$defs"].get("messenger_json").is_some());
     assert_eq!(
         alpha["allOf"][1],
         json!({
@@ -494,9 +496,14 @@ fn transport_envelope_dispatches_on_the_message_type() {
             "then": {"properties": {"body": {"$ref": "#/$defs/order"}}}
         })
     );
-    // The accepted types and what they nest, as the runtime's validator expects.
+    // The accepted types and what they nest, as the runtime's validator expects, and the JSON
+    // value the other headers are.
+    // (Parsed into serde_json's sorted map: the emitted order is the snapshot's business.)
     let defs: Vec<&String> = alpha["$defs"].as_object().unwrap().keys().collect();
-    assert_eq!(defs, ["address", "checked", "order", "tree"]);
+    assert_eq!(
+        defs,
+        ["address", "checked", "messenger_json", "order", "tree"]
+    );
     // Each definition is the type's own file minus `$schema`, `$id` and `$comment`.
     let mut own = file(&files, "jsonschema/payloads/checked.schema.json").clone();
     for key in ["$schema", "$id", "$comment"] {
