@@ -14,7 +14,11 @@ pub mod error;
 pub mod message;
 pub mod migrate;
 pub mod registry;
+#[cfg(feature = "generated")]
+pub mod statements;
 pub mod validate;
+#[cfg(feature = "generated")]
+pub mod worker;
 
 pub use registry::Registry;
 

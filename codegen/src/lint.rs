@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use tokio_postgres::Client;
-
-use crate::introspect;
+use crate::introspect::PreparedQuery;
 use crate::load::queries::{NOT_NULL_MARKER, QuerySource};
 
 /// What a warning is about. The code (`untranslated-check`) is what a schema acknowledges in
@@ -124,16 +122,14 @@ pub fn without_acknowledgements(comment: Option<String>) -> Option<String> {
 ///
 /// cornucopia trusts the annotation: an unmarked column that turns out NULL fails at run time
 /// while reading the row, after the statement (say, a claim) has already committed.
-pub async fn nullable_columns(
-    client: &Client,
+pub fn nullable_columns(
     queries: &[QuerySource],
+    prepared: &[PreparedQuery],
     shown_root: &Path,
-) -> Result<Vec<Warning>, tokio_postgres::Error> {
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    let sqls: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
-    let columns = introspect::result_columns(client, &sqls).await?;
-    for (query, columns) in queries.iter().zip(columns) {
-        for column in columns {
+    for (query, prepared) in queries.iter().zip(prepared) {
+        for column in &prepared.columns {
             if !column.nullable_in_catalog
                 || query.nullable.contains(&column.name)
                 || query.not_null.contains(&column.name)
@@ -157,7 +153,7 @@ pub async fn nullable_columns(
             });
         }
     }
-    Ok(warnings)
+    warnings
 }
 
 #[cfg(test)]

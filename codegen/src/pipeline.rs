@@ -103,6 +103,29 @@ async fn generate_in(
         }
         None => client,
     };
+    // Our own PREPARE of every query: its parameter types for the crate's `sql` module, and
+    // its result columns for the nullability lint.
+    let queries = queries.unwrap_or_default();
+    let sqls: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
+    let prepared = introspect::prepare_queries(&client, &sqls)
+        .await
+        .map_err(|e| Failure::input(format!("preparing the queries: {}", db::error_text(&e))))?;
+    if !queries.is_empty() {
+        let lib_path = config.rust.dir.join("src/lib.rs");
+        let lib_rs = files
+            .get(&lib_path)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .ok_or_else(|| Failure::input("cornucopia wrote no src/lib.rs".to_owned()))?;
+        files.insert(lib_path, rust_queries::with_sql_module(&lib_rs));
+        let sql_path = config.rust.dir.join("src/sql.rs");
+        let module = rustfmt::format(
+            &sql_path.display().to_string(),
+            &rust_queries::sql_module(queries, &prepared),
+        )
+        .map_err(|e| Failure::input(e.to_string()))?;
+        files.insert(sql_path, module);
+    }
+    timings.phase("queries' parameter types");
 
     let (catalog, mut warnings) = introspect::catalog::read(&client)
         .await
@@ -119,15 +142,11 @@ async fn generate_in(
     timings.phase("rustfmt");
     files.extend_under(std::path::Path::new(""), emitted);
 
-    warnings.extend(
-        lint::nullable_columns(
-            &client,
-            queries.unwrap_or_default(),
-            std::path::Path::new(""),
-        )
-        .await
-        .map_err(|e| Failure::input(format!("lint: {}", db::error_text(&e))))?,
-    );
+    warnings.extend(lint::nullable_columns(
+        queries,
+        &prepared,
+        std::path::Path::new(""),
+    ));
     timings.phase("lint");
     Ok(Generated { files, warnings })
 }

@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "V2__acknowledged_checks",
         include_str!("../../schema/V2__acknowledged_checks.sql"),
     ),
+    (
+        "V3__consuming",
+        include_str!("../../schema/V3__consuming.sql"),
+    ),
 ];
 
 /// Their rollback scripts, embedded from `rollback/`: (file stem, SQL).
@@ -68,6 +72,10 @@ pub const ROLLBACKS: &[(&str, &str)] = &[
     (
         "V2__acknowledged_checks",
         include_str!("../../schema/rollback/V2__acknowledged_checks.sql"),
+    ),
+    (
+        "V3__consuming",
+        include_str!("../../schema/rollback/V3__consuming.sql"),
     ),
 ];
 

@@ -9,6 +9,10 @@ pub enum ObjectKind {
     Type,
     /// A table.
     Table,
+    /// A column, named `table.column`.
+    Column,
+    /// A sequence.
+    Sequence,
     /// An index (including UNIQUE indexes).
     Index,
     /// A view.
@@ -27,6 +31,8 @@ impl ObjectKind {
         match self {
             ObjectKind::Type => "type",
             ObjectKind::Table => "table",
+            ObjectKind::Column => "column",
+            ObjectKind::Sequence => "sequence",
             ObjectKind::Index => "index",
             ObjectKind::View => "view",
             ObjectKind::Function => "function",
@@ -71,6 +77,8 @@ const EXPECTED: &[ExpectedObject] = {
         object(Table, "messenger_failed_messages"),
         object(Table, "messenger_transports"),
         object(Table, "messenger_schedules"),
+        object(Column, "messenger_messages.lease_token"),
+        object(Sequence, "messenger_lease_token_seq"),
         object(Index, "idx_messenger_messages_dequeue"),
         object(Index, "idx_messenger_messages_lock_expiry"),
         object(Index, "uq_messenger_messages_idempotency"),
@@ -85,9 +93,11 @@ const EXPECTED: &[ExpectedObject] = {
         object(Index, "idx_messenger_schedules_next_run_at"),
         object(Index, "idx_messenger_schedules_enabled_next_run_at"),
         object(Function, "messenger_set_updated_at"),
+        object(Function, "messenger_notify_consumable"),
         object(Trigger, "trg_messenger_messages_updated_at"),
         object(Trigger, "trg_messenger_transports_updated_at"),
         object(Trigger, "trg_messenger_schedules_updated_at"),
+        object(Trigger, "trg_messenger_messages_notify"),
         object(View, "messenger_queue_depth"),
         object(View, "messenger_failed_summary"),
         object(View, "messenger_schedules_summary"),
@@ -145,6 +155,11 @@ pub async fn verify(client: &Client) -> Result<VerifyReport, tokio_postgres::Err
                  WHEN 'type' THEN to_regtype(t.name) IS NOT NULL
                  WHEN 'table' THEN EXISTS (SELECT 1 FROM pg_class c
                      WHERE c.oid = to_regclass(t.name) AND c.relkind IN ('r', 'p'))
+                 WHEN 'column' THEN EXISTS (SELECT 1 FROM pg_attribute a
+                     WHERE a.attrelid = to_regclass(split_part(t.name, '.', 1))
+                       AND a.attname = split_part(t.name, '.', 2) AND NOT a.attisdropped)
+                 WHEN 'sequence' THEN EXISTS (SELECT 1 FROM pg_class c
+                     WHERE c.oid = to_regclass(t.name) AND c.relkind = 'S')
                  WHEN 'index' THEN EXISTS (SELECT 1 FROM pg_class c
                      WHERE c.oid = to_regclass(t.name) AND c.relkind = 'i')
                  WHEN 'view' THEN EXISTS (SELECT 1 FROM pg_class c

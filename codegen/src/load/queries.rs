@@ -20,6 +20,8 @@ pub struct QuerySource {
     pub name: String,
     /// The SQL with named parameters replaced by `$1`, `$2`, ...
     pub sql: String,
+    /// The parameters' names in `$n` order (the first is `$1`).
+    pub params: Vec<String>,
     /// Result columns marked nullable with `?` (inline or through a `--:` row type).
     pub nullable: BTreeSet<String>,
     /// Result columns declared non-null by the query author with [`NOT_NULL_MARKER`].
@@ -107,11 +109,13 @@ pub fn parse(file: &Path, text: &str) -> Vec<QuerySource> {
                     .collect::<Vec<_>>()
             })
             .collect();
+        let (sql, params) = number_params(&raw);
         queries.push(QuerySource {
             file: file.to_path_buf(),
             line,
             name,
-            sql: number_params(&raw),
+            sql,
+            params,
             nullable,
             not_null,
         });
@@ -146,8 +150,9 @@ fn nullable_idents(list: &str) -> BTreeSet<String> {
 }
 
 /// Replaces `:name` parameters by `$n` (numbered by first appearance), leaving `::casts`,
-/// string literals, quoted identifiers and comments alone.
-pub fn number_params(sql: &str) -> String {
+/// string literals, quoted identifiers and comments alone; returns the SQL and the names in
+/// `$n` order.
+pub fn number_params(sql: &str) -> (String, Vec<String>) {
     let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len());
     let mut names: Vec<String> = Vec::new();
@@ -201,7 +206,54 @@ pub fn number_params(sql: &str) -> String {
             }
         }
     }
-    out
+    (out, names)
+}
+
+/// `sql` as one line for sending: `--` comments removed, runs of whitespace turned into one
+/// space, the final `;` dropped. String literals and quoted identifiers are kept as written.
+pub fn compact(sql: &str) -> String {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut space = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' | '"' => {
+                let end = chars[i + 1..]
+                    .iter()
+                    .position(|&d| d == c)
+                    .map_or(chars.len(), |p| i + 1 + p + 1);
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.extend(&chars[i..end]);
+                i = end;
+            }
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                i = chars[i..]
+                    .iter()
+                    .position(|&d| d == '\n')
+                    .map_or(chars.len(), |p| i + p);
+                space = true;
+            }
+            c if c.is_whitespace() => {
+                space = true;
+                i += 1;
+            }
+            _ => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    let trimmed = out.trim_end().trim_end_matches(';').trim_end();
+    trimmed.to_owned()
 }
 
 #[cfg(test)]
@@ -224,6 +276,7 @@ mod tests {
         assert_eq!(qs[0].name, "first");
         assert_eq!(qs[0].line, 2);
         assert_eq!(qs[0].nullable, BTreeSet::from(["locked_by".to_owned()]));
+        assert_eq!(qs[0].params, ["x", "y"]);
         assert_eq!(
             qs[0].sql.trim(),
             "SELECT id, locked_by FROM t WHERE id = $1 AND y = $2::text AND z = $1;"
@@ -234,5 +287,16 @@ mod tests {
             BTreeSet::from(["c".to_owned(), "d".to_owned()])
         );
         assert_eq!(qs[2].sql.trim(), "SELECT ':not_a_param', \"col:x\" FROM t;");
+        assert!(qs[2].params.is_empty());
+    }
+
+    #[test]
+    fn compact_drops_comments_and_folds_whitespace_outside_literals() {
+        let sql = "-- leading\nSELECT  a, -- why\n  'x  -- kept'\n  , \"two  words\"\nFROM t\n;\n";
+        assert_eq!(
+            compact(sql),
+            "SELECT a, 'x  -- kept' , \"two  words\" FROM t"
+        );
+        assert_eq!(compact("SELECT 1"), "SELECT 1");
     }
 }

@@ -1,0 +1,140 @@
+-- =============================================================================
+-- Symphony Messenger: migration V3 — consuming
+--
+-- What the worker (src/worker/) needs from the queue table:
+--   * fenced leases: every claim gets a fresh lease token, and every statement
+--     that finishes or extends a lease must present it;
+--   * wake-up: a notification when messages become consumable, once per
+--     statement and (transport, queue), not once per row;
+--   * autovacuum settings for a table where every row is inserted, updated at
+--     least twice and deleted.
+--
+-- Idempotent like V1 (IF NOT EXISTS, CREATE OR REPLACE, ALTER ... SET); no
+-- BEGIN/COMMIT (refinery runs it in one transaction). Rollback:
+-- schema/rollback/V3__consuming.sql.
+-- =============================================================================
+
+
+-- -----------------------------------------------------------------------------
+-- Lease tokens
+-- -----------------------------------------------------------------------------
+-- A worker name is not a fence: a restarted process may reuse it, and the same
+-- worker may claim a message again after its first lease was rescued. A token
+-- drawn from a sequence at every claim is never reused, so "id = X AND
+-- lease_token = T" matches exactly one claim of one message. (The exact
+-- locked_at of the claim would almost do, but two transactions can start in the
+-- same microsecond.)
+CREATE SEQUENCE IF NOT EXISTS messenger_lease_token_seq AS bigint;
+
+COMMENT ON SEQUENCE messenger_lease_token_seq IS
+    'Source of lease tokens: every claim draws one value, shared by the messages claimed by that statement.';
+
+ALTER TABLE messenger_messages ADD COLUMN IF NOT EXISTS lease_token bigint NULL;
+
+COMMENT ON COLUMN messenger_messages.lease_token IS
+    'Fencing token of the current lease, drawn from messenger_lease_token_seq by the claim; ack, retry, dead letter, renewal and release must present it, so a worker that lost its lease (even one reusing a worker name) changes nothing. NULL when not leased.';
+
+
+-- -----------------------------------------------------------------------------
+-- Wake-up notifications
+-- -----------------------------------------------------------------------------
+-- One pg_notify per (transport, queue) per INSERT statement, and PostgreSQL
+-- folds identical notifications of one transaction into one: a batch of 1,000
+-- messages wakes the workers once. Messages that are not consumable yet
+-- (delayed) send nothing; workers find them by polling. The payload is
+-- '<transport>:<queue>' (transport names cannot contain ':').
+CREATE OR REPLACE FUNCTION messenger_notify_consumable()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM pg_notify('symphony_messenger', q.transport_name || ':' || q.queue_name)
+    FROM (
+        SELECT DISTINCT n.transport_name, n.queue_name
+        FROM messenger_inserted_messages n
+        WHERE n.status = 'pending'
+          AND n.available_at <= now()
+    ) q;
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION messenger_notify_consumable() IS
+    'Statement trigger function: notifies channel symphony_messenger with ''<transport>:<queue>'' once for each transport and queue that received consumable messages in the statement.';
+
+CREATE OR REPLACE TRIGGER trg_messenger_messages_notify
+    AFTER INSERT ON messenger_messages
+    REFERENCING NEW TABLE AS messenger_inserted_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION messenger_notify_consumable();
+
+
+-- -----------------------------------------------------------------------------
+-- Autovacuum for a high-churn table
+-- -----------------------------------------------------------------------------
+-- Every message is inserted, updated by its claim and its ack (a status change
+-- is never a HOT update: status is in the predicates of the partial indexes),
+-- and finally deleted by the purge. With the defaults (vacuum after 20 % of the
+-- table is dead) a table of a million messages accumulates 200,000 dead row
+-- versions before vacuum starts, and the claim's index scan over the partial
+-- dequeue index wades through their dead index entries. So:
+--   * vacuum after 2 % (+ 1,000 rows) of dead rows instead of 20 % (+ 50);
+--   * analyze after 2 % instead of 10 %, so plans follow the backlog's size;
+--   * do not throttle the vacuum of this table (cost delay 0): it is small
+--     when healthy, and a throttled vacuum falls behind the churn;
+--   * insert-driven vacuum after 5 % (PostgreSQL 13+), which also keeps the
+--     visibility map fresh for index-only scans.
+ALTER TABLE messenger_messages SET (
+    autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_vacuum_threshold = 1000,
+    autovacuum_vacuum_insert_scale_factor = 0.05,
+    autovacuum_analyze_scale_factor = 0.02,
+    autovacuum_vacuum_cost_delay = 0
+);
+
+
+-- -----------------------------------------------------------------------------
+-- Verification: fail the migration if any object of this version is missing
+-- -----------------------------------------------------------------------------
+DO $$
+DECLARE
+    missing text[] := ARRAY[]::text[];
+BEGIN
+    IF to_regclass('messenger_lease_token_seq') IS NULL THEN
+        missing := array_append(missing, 'sequence messenger_lease_token_seq');
+    END IF;
+
+    IF NOT EXISTS (
+        SELECT 1
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = to_regclass('messenger_messages')
+          AND a.attname = 'lease_token'
+          AND NOT a.attisdropped
+    ) THEN
+        missing := array_append(missing, 'column messenger_messages.lease_token');
+    END IF;
+
+    IF NOT EXISTS (
+        SELECT 1
+        FROM pg_catalog.pg_proc p
+        WHERE p.oid = to_regprocedure('messenger_notify_consumable()')
+          AND p.prorettype = 'pg_catalog.trigger'::regtype
+    ) THEN
+        missing := array_append(missing, 'function messenger_notify_consumable()');
+    END IF;
+
+    IF NOT EXISTS (
+        SELECT 1
+        FROM pg_catalog.pg_trigger tg
+        WHERE tg.tgname = 'trg_messenger_messages_notify'
+          AND tg.tgrelid = to_regclass('messenger_messages')
+          AND NOT tg.tgisinternal
+    ) THEN
+        missing := array_append(missing, 'trigger trg_messenger_messages_notify');
+    END IF;
+
+    IF cardinality(missing) > 0 THEN
+        RAISE EXCEPTION 'symphony messenger V3 verification failed, missing: %',
+            array_to_string(missing, ', ');
+    END IF;
+END
+$$;
