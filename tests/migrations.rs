@@ -1,4 +1,4 @@
-//! The V1 schema against a real PostgreSQL: objects, idempotency, rollback, verification,
+//! The queue's schema (V1 tables, V2 acknowledgements, V3 consuming) against a real PostgreSQL: objects, idempotency, rollback, verification,
 //! constraints, views and row level security. Each test gets its own database.
 
 use messenger_test_support::TestDb;
@@ -11,7 +11,11 @@ async fn migrated() -> (TestDb, Client) {
     let applied = migrate::apply(&mut client).await.expect("migrations apply");
     assert_eq!(
         applied.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["V1__symphony_messenger_schema", "V2__acknowledged_checks"]
+        [
+            "V1__symphony_messenger_schema",
+            "V2__acknowledged_checks",
+            "V3__consuming"
+        ]
     );
     (db, client)
 }
@@ -118,12 +122,16 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
     assert_eq!(
         triggers(&client).await,
         [
+            "trg_messenger_messages_notify",
             "trg_messenger_messages_updated_at",
             "trg_messenger_schedules_updated_at",
             "trg_messenger_transports_updated_at"
         ]
     );
-    assert_eq!(functions(&client).await, ["messenger_set_updated_at"]);
+    assert_eq!(
+        functions(&client).await,
+        ["messenger_notify_consumable", "messenger_set_updated_at"]
+    );
     assert_eq!(types(&client).await, ["messenger_message_status"]);
 
     // Every table, column and view is documented.
@@ -147,11 +155,12 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
     assert!(migrate::apply(&mut client).await.unwrap().is_empty());
     // ... and the SQL itself is idempotent when run again by hand.
     let migrations = Migrations::queue();
-    let (_, sql) = migrations.sql().next().expect("one migration");
-    client
-        .batch_execute(sql)
-        .await
-        .expect("second run succeeds");
+    for (id, sql) in migrations.sql() {
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("second run of {id}: {e}"));
+    }
     assert_eq!(catalog_fingerprint(&client).await, before);
     assert!(migrate::verify(&client).await.unwrap().is_complete());
 }
@@ -160,6 +169,36 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
 async fn up_down_up_leaves_nothing_after_down() {
     let (_db, mut client) = migrated().await;
     let queue = Migrations::queue();
+    let rolled = queue.rollback_latest(&mut client).await.unwrap();
+    assert_eq!(rolled.map(|id| id.version), Some(3));
+    let left = names(
+        &client,
+        "SELECT 'column ' || attname FROM pg_attribute
+          WHERE attrelid = 'messenger_messages'::regclass AND attname = 'lease_token'
+         UNION ALL SELECT 'class ' || relname FROM pg_class WHERE relname = 'messenger_lease_token_seq'
+         UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proname = 'messenger_notify_consumable'
+         UNION ALL SELECT 'options ' || array_to_string(reloptions, ',') FROM pg_class
+          WHERE relname = 'messenger_messages' AND reloptions IS NOT NULL",
+    )
+    .await;
+    assert!(left.is_empty(), "V3's rollback left {left:?}");
+    let missing: Vec<String> = migrate::verify(&client)
+        .await
+        .unwrap()
+        .missing()
+        .iter()
+        .map(|o| format!("{} {}", o.kind, o.name))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "column messenger_messages.lease_token",
+            "sequence messenger_lease_token_seq",
+            "function messenger_notify_consumable",
+            "trigger trg_messenger_messages_notify"
+        ],
+        "verify names exactly V3's objects"
+    );
     let rolled = queue.rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(2));
     let acknowledged: i64 = client
@@ -171,8 +210,9 @@ async fn up_down_up_leaves_nothing_after_down() {
         .unwrap()
         .get(0);
     assert_eq!(acknowledged, 0, "V2's rollback left its COMMENTs behind");
-    assert!(
-        migrate::verify(&client).await.unwrap().is_complete(),
+    assert_eq!(
+        migrate::verify(&client).await.unwrap().missing().len(),
+        4,
         "V1 survives V2's rollback"
     );
     let rolled = queue.rollback_latest(&mut client).await.unwrap();
@@ -190,10 +230,10 @@ async fn up_down_up_leaves_nothing_after_down() {
     assert!(leftovers.is_empty(), "left behind by down: {leftovers:?}");
     let status = queue.status(&mut client).await.unwrap();
     assert!(status.applied.is_empty());
-    assert_eq!(status.pending.len(), 2);
+    assert_eq!(status.pending.len(), 3);
     assert_eq!(queue.rollback_latest(&mut client).await.unwrap(), None);
 
-    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 2);
+    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 3);
     assert!(migrate::verify(&client).await.unwrap().is_complete());
 }
 

@@ -16,8 +16,9 @@ fn messenger_gen(args: &[&str], database_url: Option<&str>) -> Output {
     cmd.output().expect("messenger-gen runs")
 }
 
-const QUEUE_APPLIED: &str =
-    "applied V1__symphony_messenger_schema (queue)\napplied V2__acknowledged_checks (queue)\n";
+const QUEUE_APPLIED: &str = "applied V1__symphony_messenger_schema (queue)\n\
+     applied V2__acknowledged_checks (queue)\n\
+     applied V3__consuming (queue)\n";
 
 #[tokio::test]
 async fn up_verify_status_down_round_trip() {
@@ -30,7 +31,7 @@ async fn up_verify_status_down_round_trip() {
 
     let verify = messenger_gen(&["migrate", "verify"], url);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
-    assert!(text(&verify.stdout).starts_with("ok: all 29 schema objects are present"));
+    assert!(text(&verify.stdout).starts_with("ok: all 33 schema objects are present"));
 
     let again = messenger_gen(&["migrate", "up", "--database-url", db.url()], None);
     assert_eq!(again.status.code(), Some(0));
@@ -43,7 +44,8 @@ async fn up_verify_status_down_round_trip() {
     assert_eq!(
         text(&status.stdout),
         "queue        applied  V1__symphony_messenger_schema\n\
-         queue        applied  V2__acknowledged_checks\n"
+         queue        applied  V2__acknowledged_checks\n\
+         queue        applied  V3__consuming\n"
     );
 
     // Without application migrations, `down` does not touch the queue's schema by accident.
@@ -55,6 +57,9 @@ async fn up_verify_status_down_round_trip() {
         text(&down.stderr)
     );
 
+    let down = messenger_gen(&["migrate", "down", "--queue"], url);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    assert_eq!(text(&down.stdout), "rolled back V3__consuming (queue)\n");
     let down = messenger_gen(&["migrate", "down", "--queue"], url);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
     assert_eq!(
@@ -70,7 +75,8 @@ async fn up_verify_status_down_round_trip() {
     assert_eq!(
         text(&status.stdout),
         "queue        pending  V1__symphony_messenger_schema\n\
-         queue        pending  V2__acknowledged_checks\n"
+         queue        pending  V2__acknowledged_checks\n\
+         queue        pending  V3__consuming\n"
     );
 
     let client = db.client().await;
