@@ -419,9 +419,9 @@ impl Consumer {
             .run(
                 &RENEW_LEASES,
                 &[
+                    ("lease_secs", &lease),
                     ("ids", &ids),
                     ("lease_tokens", &tokens),
-                    ("lease_secs", &lease),
                 ],
             )
             .await?;
