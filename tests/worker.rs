@@ -738,3 +738,284 @@ async fn retention_delete_removes_acked_messages_and_keep_purges_them_later() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_drain_hands_back_unstarted_messages_at_once_and_lets_running_ones_finish() {
+    let (db, client) = database().await;
+    let ids = dispatch_emails(&messenger(&db), 25, &DispatchOptions::default()).await;
+    let starts = Starts::default();
+    let worker = {
+        let starts = starts.clone();
+        email_worker(&db)
+            .concurrency(5)
+            .batch_size(25)
+            .prefetch(20)
+            .handle::<SendEmail, _>(move |_, ctx| {
+                let starts = starts.clone();
+                async move {
+                    starts.record(ctx.message_id());
+                    tokio::time::sleep(Duration::from_millis(800)).await;
+                    Ok(())
+                }
+            })
+            .build()
+            .unwrap()
+    };
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "5 running, 20 waiting", || async {
+        starts.total() == 5 && metrics.snapshot().claimed == 25
+    })
+    .await;
+    let draining = Instant::now();
+    stop.cancel();
+    // The 20 unstarted are claimable again long before the running handlers end.
+    wait_until(Duration::from_secs(1), "20 pending again", || async {
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status = 'pending' AND retry_count = 0",
+        )
+        .await
+            == 20
+    })
+    .await;
+    assert!(
+        draining.elapsed() < Duration::from_millis(700),
+        "{:?}",
+        draining.elapsed()
+    );
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.released, 20);
+    assert_eq!(report.cancelled, 0);
+    assert_eq!(report.still_held, 0);
+    assert_eq!(metrics.snapshot().acked, 5);
+    assert_eq!(metrics.snapshot().released, 20);
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status = 'processing'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status = 'completed'"
+        )
+        .await,
+        5
+    );
+    assert!(ids.iter().all(|id| starts.of(*id).len() <= 1));
+}
+
+#[tokio::test]
+async fn a_drain_cancels_handlers_still_running_at_its_deadline_and_counts_their_attempt() {
+    let (db, client) = database().await;
+    dispatch_emails(&messenger(&db), 3, &DispatchOptions::default()).await;
+    let starts = Starts::default();
+    let worker = {
+        let starts = starts.clone();
+        email_worker(&db)
+            .concurrency(3)
+            .drain_timeout(Duration::from_millis(200))
+            .handle::<SendEmail, _>(move |_, ctx| {
+                let starts = starts.clone();
+                async move {
+                    starts.record(ctx.message_id());
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    Ok(())
+                }
+            })
+            .build()
+            .unwrap()
+    };
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "3 running", || async {
+        starts.total() == 3
+    })
+    .await;
+    let draining = Instant::now();
+    stop.cancel();
+    let report = run.await.unwrap().unwrap();
+    assert!(
+        draining.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        draining.elapsed()
+    );
+    assert_eq!(
+        (report.released, report.cancelled, report.still_held),
+        (0, 3, 0)
+    );
+    assert_eq!(metrics.snapshot().retried, 3);
+    let rows = client
+        .query(
+            "SELECT status::text, retry_count, last_error FROM messenger_messages",
+            &[],
+        )
+        .await
+        .unwrap();
+    for row in rows {
+        assert_eq!(row.get::<_, String>(0), "pending");
+        assert_eq!(row.get::<_, i32>(1), 1, "the cancelled attempt counts");
+        let error: String = row.get(2);
+        assert!(error.contains("drain deadline"), "{error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_workers_complete_ten_thousand_messages_exactly_once() {
+    let (db, client) = database().await;
+    let ids = dispatch_emails(&messenger(&db), 10_000, &DispatchOptions::default()).await;
+    let starts = Starts::default();
+    let workers: Vec<Worker> = (0..4)
+        .map(|_| {
+            let starts = starts.clone();
+            email_worker(&db)
+                .batch_size(100)
+                .concurrency(50)
+                .handle::<SendEmail, _>(move |_, ctx| {
+                    let starts = starts.clone();
+                    async move {
+                        starts.record(ctx.message_id());
+                        Ok(())
+                    }
+                })
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let metrics: Vec<_> = workers.iter().map(Worker::metrics).collect();
+    let running: Vec<_> = workers.into_iter().map(start).collect();
+    wait_until(Duration::from_secs(120), "10,000 acks", || async {
+        metrics.iter().map(|m| m.snapshot().acked).sum::<u64>() == 10_000
+    })
+    .await;
+    for (stop, run) in running {
+        stop.cancel();
+        run.await.unwrap().unwrap();
+    }
+    assert_eq!(starts.distinct(), 10_000);
+    assert_eq!(starts.total(), 10_000, "no message was handled twice");
+    assert!(ids.iter().all(|id| starts.of(*id).len() == 1));
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status = 'completed'"
+        )
+        .await,
+        10_000
+    );
+    let claimed: Vec<u64> = metrics.iter().map(|m| m.snapshot().claimed).collect();
+    assert_eq!(claimed.iter().sum::<u64>(), 10_000);
+    assert!(
+        claimed.iter().filter(|c| **c > 0).count() >= 2,
+        "the work was shared: {claimed:?}"
+    );
+}
+
+/// A tracing subscriber that keeps the fields of every span named
+/// `symphony_messenger.message`.
+#[derive(Default)]
+struct SpanCapture {
+    next: std::sync::atomic::AtomicU64,
+    spans: Mutex<HashMap<u64, HashMap<String, String>>>,
+}
+
+struct Fields<'a>(&'a mut HashMap<String, String>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+impl tracing::Subscriber for SpanCapture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, attributes: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if attributes.metadata().name() == "symphony_messenger.message" {
+            let mut fields = HashMap::new();
+            attributes.record(&mut Fields(&mut fields));
+            self.spans.lock().unwrap().insert(id, fields);
+        }
+        tracing::span::Id::from_u64(id)
+    }
+
+    fn record(&self, span: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        if let Some(fields) = self.spans.lock().unwrap().get_mut(&span.into_u64()) {
+            values.record(&mut Fields(fields));
+        }
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn every_message_gets_a_span_with_its_id_type_transport_attempt_outcome_and_duration() {
+    let (db, _client) = database().await;
+    let capture = Arc::new(SpanCapture::default());
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let ids = dispatch_emails(&messenger(&db), 2, &DispatchOptions::default()).await;
+    let worker = email_worker(&db)
+        .retry_policy(RetryPolicy {
+            base: Duration::from_secs(600),
+            ..RetryPolicy::default()
+        })
+        .handle::<SendEmail, _>(|email, _| async move {
+            if email.subject == "Message 1" {
+                return Err(HandlerError::msg("no"));
+            }
+            Ok(())
+        })
+        .build()
+        .unwrap();
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "an ack and a retry", || async {
+        let m = metrics.snapshot();
+        m.acked == 1 && m.retried == 1
+    })
+    .await;
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    let spans = capture.spans.lock().unwrap();
+    let mut seen: Vec<(String, String, String, String, String)> = spans
+        .values()
+        .map(|f| {
+            assert!(
+                f["duration_ms"].parse::<f64>().is_ok_and(|ms| ms >= 0.0),
+                "{f:?}"
+            );
+            (
+                f["message_id"].clone(),
+                f["message_type"].clone(),
+                f["transport"].clone(),
+                f["attempt"].clone(),
+                f["outcome"].clone(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let row = |id: i64, outcome: &str| {
+        (
+            id.to_string(),
+            "send_email".to_owned(),
+            "email".to_owned(),
+            "1".to_owned(),
+            outcome.to_owned(),
+        )
+    };
+    assert_eq!(seen, [row(ids[0], "acked"), row(ids[1], "retried")]);
+}
