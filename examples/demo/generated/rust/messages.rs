@@ -510,16 +510,25 @@ pub fn registry() -> &'static ::symphony_messenger::Registry {
 }
 
 /// The application's migrations, embedded from its schema directory: (file stem, SQL).
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "V1__message_types",
-    include_str!("../../schema/V1__message_types.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "V1__message_types",
+        include_str!("../../schema/V1__message_types.sql"),
+    ),
+    ("V2__outbox", include_str!("../../schema/V2__outbox.sql")),
+];
 
 /// Their rollback scripts, embedded from `rollback/`: (file stem, SQL).
-pub const ROLLBACKS: &[(&str, &str)] = &[(
-    "V1__message_types",
-    include_str!("../../schema/rollback/V1__message_types.sql"),
-)];
+pub const ROLLBACKS: &[(&str, &str)] = &[
+    (
+        "V1__message_types",
+        include_str!("../../schema/rollback/V1__message_types.sql"),
+    ),
+    (
+        "V2__outbox",
+        include_str!("../../schema/rollback/V2__outbox.sql"),
+    ),
+];
 
 /// The application's migrations, for
 /// `symphony_messenger::migrate::up(&mut client, Some(&migrations()?))`, which applies the

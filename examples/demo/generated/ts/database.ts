@@ -11,6 +11,32 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      /** Emails the demo worker has sent: one row per handled send_email message. */
+      demo_outbox: {
+        Row: {
+          /** The id of the handled message in messenger_messages; unique, so a message is sent once. */
+          message_id: number
+          /** The recipient. */
+          to_address: string
+          /** The subject line. */
+          subject: string
+          /** When the worker sent it. */
+          sent_at: string
+        }
+        Insert: {
+          message_id: number
+          to_address: string
+          subject: string
+          sent_at?: string
+        }
+        Update: {
+          message_id?: number
+          to_address?: string
+          subject?: string
+          sent_at?: string
+        }
+        Relationships: []
+      }
       /** Dead-letter store: a copy of every message whose delivery failed permanently, together with the error that caused it, kept for inspection and manual replay. */
       messenger_failed_messages: {
         Row: {
