@@ -3,19 +3,25 @@
 --
 -- Lease protocol: claim_batch moves pending messages to 'processing', records
 -- the worker in locked_by (for people reading the table) and gives every
--- claimed message a fresh lease token (one value of messenger_lease_token_seq
--- per claim statement) and a lease ending at lock_expires_at. Every later
--- statement about a claimed message (ack, retry, dead letter, renew, release)
--- is fenced by `id = :id AND lease_token = :lease_token AND status =
--- 'processing'`: it changes nothing and returns no row for that message once
--- the worker no longer holds that lease (it expired and was rescued, and maybe
--- claimed again — by anyone, the same worker name included). The worker must
--- then drop its result: the runtime reports it as `LeaseLost`.
+-- claimed message a lease ending at lock_expires_at and a fresh lease token: a
+-- value of messenger_lease_token_seq, drawn for that message by that claim and
+-- never drawn again. Every later statement about a claimed message (ack, retry,
+-- dead letter, renew, release) is fenced by `id = :id AND lease_token =
+-- :lease_token AND status = 'processing'`: it changes nothing and returns no row
+-- for that message once the worker no longer holds that lease (it expired and
+-- was rescued, and maybe claimed again — by anyone, the same worker name
+-- included). The worker must then drop its result: the runtime reports it as
+-- `LeaseLost`.
 --
--- The batched statements take two arrays, ids and their lease tokens, element
--- by element: a worker acks messages of several claims in one statement, and
--- fencing each id with the set of all its tokens would let a stale completion of
--- an earlier claim finish a later claim of the same message.
+-- The batched statements take the ids and the lease tokens of the claims they
+-- finish as two sets: `id = ANY(:ids) AND lease_token = ANY(:lease_tokens)`.
+-- Because a token belongs to exactly one claim of one message, a row matches
+-- only if its current token is one the caller presents — that is, only if the
+-- caller holds its current lease — whatever else is in the batch. (With one
+-- token per claim statement this would not hold: a stale completion of an
+-- earlier claim of a message, batched with a current one of the same later
+-- claim, would finish it.) Both are plain `= ANY` conditions: primary-key
+-- lookups with a hashed membership test, whatever the batch size.
 --
 -- Every hot-path statement RETURNs something, so "no row" always means
 -- "fenced". Lease durations and delays are seconds as float8 (the interval type
@@ -36,9 +42,9 @@
 --- concurrently is re-checked against the WHERE clause before it is locked.
 ---
 --- Each claimed message gets status 'processing', locked_by = worker,
---- locked_at = now(), lock_expires_at = now() + lease_secs seconds and the
---- statement's lease token (now() = start of the current transaction: call this in
---- its own transaction). The token is drawn only when a row is claimed.
+--- locked_at = now(), lock_expires_at = now() + lease_secs seconds and a lease
+--- token of its own (now() = start of the current transaction: call this in its
+--- own transaction).
 ---
 --- retry_count is the number of failed attempts so far, so this is attempt
 --- retry_count + 1 of at most max_retries + 1. (rescue_expired_leases dead-letters
@@ -66,8 +72,8 @@ claimed AS (
         locked_by = :worker::text,
         locked_at = now(),
         lock_expires_at = now() + make_interval(secs => :lease_secs::float8),
-        -- An uncorrelated scalar subquery is an InitPlan: one token per statement.
-        lease_token = (SELECT nextval('messenger_lease_token_seq'))
+        -- Volatile, so evaluated for every claimed row: one token per message.
+        lease_token = nextval('messenger_lease_token_seq')
     -- = ANY (ARRAY(...)) rather than a join with `next`: the locked ids are
     -- computed once (InitPlan) and fetched through the primary key, whatever the
     -- row estimate of a generic plan (a join may turn into a full merge join).
@@ -115,13 +121,11 @@ ORDER BY c.priority DESC, c.available_at, c.id;
 
 --! ack_batch
 --- Marks claimed messages as successfully handled: status 'completed',
---- processed_at = now(), lease cleared. Element i of `ids` is fenced with element
---- i of `lease_tokens`; returns the ids that were completed. An id missing from the
---- result had lost its lease (it has been or will be redelivered). An expired lease
---- that was not rescued yet is still held: acking it succeeds.
----
---- Arrays of different lengths complete nothing. Message ids are fetched through
---- the primary key (a nested loop over the unnested pairs).
+--- processed_at = now(), lease cleared. `ids` are the messages, `lease_tokens`
+--- the tokens of the leases held on them (see the fencing of batches above);
+--- returns the ids that were completed. An id missing from the result had lost
+--- its lease (it has been or will be redelivered). An expired lease that was not
+--- rescued yet is still held: acking it succeeds.
 UPDATE messenger_messages m
 SET status = 'completed',
     processed_at = now(),
@@ -129,11 +133,9 @@ SET status = 'completed',
     locked_at = NULL,
     lock_expires_at = NULL,
     lease_token = NULL
-FROM unnest(:ids::bigint[], :lease_tokens::bigint[]) AS a (id, lease_token)
-WHERE m.id = a.id
-  AND m.lease_token = a.lease_token
+WHERE m.id = ANY (:ids::bigint[])
+  AND m.lease_token = ANY (:lease_tokens::bigint[])
   AND m.status = 'processing'
-  AND cardinality(:ids::bigint[]) = cardinality(:lease_tokens::bigint[])
 RETURNING m.id;
 
 
@@ -143,11 +145,9 @@ RETURNING m.id;
 --- for the purge, and the idempotency keys are free at once. Returns the ids that
 --- were deleted; a missing id had lost its lease.
 DELETE FROM messenger_messages m
-USING unnest(:ids::bigint[], :lease_tokens::bigint[]) AS a (id, lease_token)
-WHERE m.id = a.id
-  AND m.lease_token = a.lease_token
+WHERE m.id = ANY (:ids::bigint[])
+  AND m.lease_token = ANY (:lease_tokens::bigint[])
   AND m.status = 'processing'
-  AND cardinality(:ids::bigint[]) = cardinality(:lease_tokens::bigint[])
 RETURNING m.id;
 
 
@@ -265,17 +265,15 @@ RETURNING id;
 
 --! renew_leases
 --- Extends the leases of claimed messages (the heartbeat: one statement for every
---- message a worker holds): lock_expires_at = now() + lease_secs seconds. Element i
---- of `ids` is fenced with element i of `lease_tokens`; returns the renewed ids and
---- their new expiry. A missing id has lost its lease: abandon that message.
+--- message a worker holds): lock_expires_at = now() + lease_secs seconds. Fenced
+--- like ack_batch; returns the renewed ids and their new expiry. A missing id has
+--- lost its lease: abandon that message.
 -- messenger-gen: not-null(lock_expires_at) -- this UPDATE sets it.
 UPDATE messenger_messages m
 SET lock_expires_at = now() + make_interval(secs => :lease_secs::float8)
-FROM unnest(:ids::bigint[], :lease_tokens::bigint[]) AS a (id, lease_token)
-WHERE m.id = a.id
-  AND m.lease_token = a.lease_token
+WHERE m.id = ANY (:ids::bigint[])
+  AND m.lease_token = ANY (:lease_tokens::bigint[])
   AND m.status = 'processing'
-  AND cardinality(:ids::bigint[]) = cardinality(:lease_tokens::bigint[])
 RETURNING m.id, m.lock_expires_at;
 
 
@@ -283,8 +281,7 @@ RETURNING m.id, m.lock_expires_at;
 --- Hands claimed messages that were never started back to the queue at once
 --- (a draining worker's buffer): status 'pending', lease cleared, retry_count and
 --- available_at unchanged (no attempt was made, and each keeps its place in the
---- dequeue order). Fenced element by element like ack_batch; returns the released
---- ids. Notifies channel symphony_messenger once per transport and queue, so idle
+--- dequeue order). Fenced like ack_batch; returns the released ids. Notifies channel symphony_messenger once per transport and queue, so idle
 --- workers claim them without waiting for their next poll.
 WITH released AS (
     UPDATE messenger_messages m
@@ -293,11 +290,9 @@ WITH released AS (
         locked_at = NULL,
         lock_expires_at = NULL,
         lease_token = NULL
-    FROM unnest(:ids::bigint[], :lease_tokens::bigint[]) AS a (id, lease_token)
-    WHERE m.id = a.id
-      AND m.lease_token = a.lease_token
+    WHERE m.id = ANY (:ids::bigint[])
+      AND m.lease_token = ANY (:lease_tokens::bigint[])
       AND m.status = 'processing'
-      AND cardinality(:ids::bigint[]) = cardinality(:lease_tokens::bigint[])
     RETURNING m.id, m.transport_name, m.queue_name
 ),
 notified AS (

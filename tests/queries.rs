@@ -821,7 +821,7 @@ async fn claim_batch_leases_each_row_to_the_worker() {
 }
 
 #[tokio::test]
-async fn every_claim_statement_draws_one_new_lease_token() {
+async fn every_claimed_message_draws_a_lease_token_of_its_own() {
     let (_db, client) = migrated().await;
     for n in 1..=5 {
         Message::new(n).dispatch(&client).await;
@@ -829,28 +829,22 @@ async fn every_claim_statement_draws_one_new_lease_token() {
     let first = claim(&client, "worker-a", 3).await;
     let second = claim(&client, "worker-a", 3).await;
     assert_eq!((first.len(), second.len()), (3, 2));
-    assert!(first.iter().all(|m| m.lease_token == first[0].lease_token));
-    assert!(
-        second
-            .iter()
-            .all(|m| m.lease_token == second[0].lease_token)
-    );
-    assert!(second[0].lease_token > first[0].lease_token);
-    // An empty claim draws nothing.
-    let before: i64 = value(
-        &client,
-        "SELECT last_value FROM messenger_lease_token_seq",
-        &[],
-    )
-    .await;
-    assert!(claim(&client, "worker-a", 3).await.is_empty());
-    let after: i64 = value(
-        &client,
-        "SELECT last_value FROM messenger_lease_token_seq",
-        &[],
-    )
-    .await;
-    assert_eq!(before, after);
+    let tokens: std::collections::BTreeSet<i64> =
+        first.iter().chain(&second).map(|m| m.lease_token).collect();
+    assert_eq!(tokens.len(), 5, "no token is shared");
+    // A message claimed again gets a new token.
+    let m = &first[0];
+    assert_eq!(ack(&client, m.id, m.lease_token).await, Some(m.id));
+    client
+        .execute(
+            "UPDATE messenger_messages SET status = 'pending', processed_at = NULL WHERE id = $1",
+            &[&m.id],
+        )
+        .await
+        .unwrap();
+    let again = claim(&client, "worker-a", 1).await;
+    assert_eq!(ids(&again), [m.id]);
+    assert!(!tokens.contains(&again[0].lease_token));
 }
 
 #[tokio::test]
@@ -942,7 +936,7 @@ async fn a_new_claim_under_the_same_worker_name_fences_off_the_old_one() {
 }
 
 #[tokio::test]
-async fn ack_batch_completes_element_by_element_and_reports_what_it_completed() {
+async fn ack_batch_completes_only_the_messages_whose_current_token_it_presents() {
     let (_db, client) = migrated().await;
     for n in 1..=3 {
         Message::new(n).dispatch(&client).await;
@@ -961,11 +955,11 @@ async fn ack_batch_completes_element_by_element_and_reports_what_it_completed() 
             acked
         }
     };
-    // b with a wrong token is left alone; a and c are completed.
+    // b's token is not presented (a stale one is): a and c are completed, b is left alone.
     assert_eq!(
         ack_batch(
             vec![a.id, b.id, c.id],
-            vec![a.lease_token, b.lease_token + 1, c.lease_token]
+            vec![a.lease_token, c.lease_token, 0]
         )
         .await,
         [a.id, c.id]
@@ -973,14 +967,41 @@ async fn ack_batch_completes_element_by_element_and_reports_what_it_completed() 
     assert_eq!(status(&client, a.id).await, "completed");
     assert_eq!(status(&client, b.id).await, "processing");
     assert_eq!(status(&client, c.id).await, "completed");
-    // Ragged arrays complete nothing.
-    assert!(
-        ack_batch(vec![b.id], vec![b.lease_token, b.lease_token])
-            .await
-            .is_empty()
-    );
+    // b's token without b's id completes nothing either.
+    assert!(ack_batch(vec![a.id], vec![b.lease_token]).await.is_empty());
     assert_eq!(status(&client, b.id).await, "processing");
     assert_eq!(ack_batch(vec![b.id], vec![b.lease_token]).await, [b.id]);
+}
+
+#[tokio::test]
+async fn a_stale_completion_batched_with_a_current_one_finishes_only_the_current_one() {
+    let (_db, client) = migrated().await;
+    for n in 1..=2 {
+        Message::new(n).dispatch(&client).await;
+    }
+    // x is claimed, lost (rescued) and claimed again together with y by the same worker.
+    let x_first = claim(&client, "w", 1).await.remove(0);
+    expire(&client, x_first.id).await;
+    consume::rescue_expired_leases()
+        .bind(&client, &10)
+        .all()
+        .await
+        .unwrap();
+    let again = claim(&client, "w", 2).await;
+    let x_now = again.iter().find(|m| m.id == x_first.id).unwrap();
+    let y = again.iter().find(|m| m.id != x_first.id).unwrap();
+    // The stale completion of x's first claim rides along with y's current one.
+    let acked = consume::ack_batch()
+        .bind(
+            &client,
+            &vec![x_first.id, y.id],
+            &vec![x_first.lease_token, y.lease_token],
+        )
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(acked, [y.id]);
+    assert_eq!(status(&client, x_now.id).await, "processing");
 }
 
 #[tokio::test]
@@ -1245,7 +1266,7 @@ async fn renew_leases_extends_only_the_leases_still_held() {
         }
     };
 
-    let renewed = renew(vec![a.id, b.id], vec![a.lease_token, b.lease_token + 7]).await;
+    let renewed = renew(vec![a.id, b.id], vec![a.lease_token, 0]).await;
     assert_eq!(renewed.len(), 1, "b's token is wrong");
     assert_eq!(renewed[0].id, a.id);
     assert!(
@@ -1295,7 +1316,7 @@ async fn release_messages_hands_unstarted_messages_back_without_counting_an_atte
         .bind(
             &client,
             &vec![rows[0].id, rows[1].id],
-            &vec![rows[0].lease_token, rows[1].lease_token + 1],
+            &vec![rows[0].lease_token, 0],
         )
         .all()
         .await

@@ -3,10 +3,12 @@
 //! [`Consumer`]; programs that drive the queue themselves can use it directly.
 //!
 //! The invariant: a statement about a claimed message changes it only while the lease token it
-//! presents is the message's current one. A claim draws a new token (one per claim statement),
-//! and every transition out of `processing` clears it, so a worker that lost its lease — its
-//! lease expired and was rescued, even if it, or a process reusing its name, claimed the message
-//! again since — gets [`MessengerError::LeaseLost`] and changes nothing.
+//! presents is the message's current one. Every claimed message draws a token of its own that is
+//! never drawn again, and every transition out of `processing` clears it, so a worker that lost
+//! its lease — its lease expired and was rescued, even if it, or a process reusing its name,
+//! claimed the message again since — gets [`MessengerError::LeaseLost`] and changes nothing.
+//! Because a token names one claim of one message, a batch can present its ids and its tokens
+//! as two sets (`id = ANY(..) AND lease_token = ANY(..)`).
 
 use std::time::Duration;
 
@@ -25,8 +27,8 @@ use crate::error::MessengerError;
 use crate::statements::{Application, Columns, Executor, Pooled, StatementMode, Target};
 use crate::worker::retention::Retention;
 
-/// A claim on one message: its id and the token of the claim. Presented by every statement that
-/// finishes or extends the claim.
+/// A claim on one message: its id and the claim's token (unique to this claim of this message).
+/// Presented by every statement that finishes or extends the claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Lease {
     /// The message.

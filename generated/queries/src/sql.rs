@@ -24,7 +24,7 @@ pub mod consume {
     /// `claim_batch`.
     pub const CLAIM_BATCH: super::Sql = super::Sql {
         name: "claim_batch",
-        text: "WITH next AS MATERIALIZED ( SELECT q.id FROM messenger_messages q WHERE q.transport_name = $1::text AND q.queue_name = $2::text AND q.status = 'pending' AND q.available_at <= now() ORDER BY q.priority DESC, q.available_at, q.id LIMIT $3::bigint FOR UPDATE SKIP LOCKED ), claimed AS ( UPDATE messenger_messages m SET status = 'processing', locked_by = $4::text, locked_at = now(), lock_expires_at = now() + make_interval(secs => $5::float8), lease_token = (SELECT nextval('messenger_lease_token_seq')) WHERE m.id = ANY (ARRAY(SELECT next.id FROM next)) RETURNING m.id, m.transport_name, m.queue_name, m.body, m.headers, m.priority, m.retry_count, m.max_retries, m.idempotency_key, m.metadata, m.created_at, m.available_at, m.locked_at, m.lock_expires_at, m.lease_token, m.scheduled_at ) SELECT c.id, c.transport_name, c.queue_name, c.body, c.headers, c.priority, c.retry_count, c.max_retries, c.idempotency_key, c.metadata, c.created_at, c.available_at, c.locked_at, c.lock_expires_at, c.lease_token, c.scheduled_at FROM claimed c ORDER BY c.priority DESC, c.available_at, c.id",
+        text: "WITH next AS MATERIALIZED ( SELECT q.id FROM messenger_messages q WHERE q.transport_name = $1::text AND q.queue_name = $2::text AND q.status = 'pending' AND q.available_at <= now() ORDER BY q.priority DESC, q.available_at, q.id LIMIT $3::bigint FOR UPDATE SKIP LOCKED ), claimed AS ( UPDATE messenger_messages m SET status = 'processing', locked_by = $4::text, locked_at = now(), lock_expires_at = now() + make_interval(secs => $5::float8), lease_token = nextval('messenger_lease_token_seq') WHERE m.id = ANY (ARRAY(SELECT next.id FROM next)) RETURNING m.id, m.transport_name, m.queue_name, m.body, m.headers, m.priority, m.retry_count, m.max_retries, m.idempotency_key, m.metadata, m.created_at, m.available_at, m.locked_at, m.lock_expires_at, m.lease_token, m.scheduled_at ) SELECT c.id, c.transport_name, c.queue_name, c.body, c.headers, c.priority, c.retry_count, c.max_retries, c.idempotency_key, c.metadata, c.created_at, c.available_at, c.locked_at, c.lock_expires_at, c.lease_token, c.scheduled_at FROM claimed c ORDER BY c.priority DESC, c.available_at, c.id",
         params: &[
             ("transport_name", Type::TEXT),
             ("queue_name", Type::TEXT),
@@ -37,7 +37,7 @@ pub mod consume {
     /// `ack_batch`.
     pub const ACK_BATCH: super::Sql = super::Sql {
         name: "ack_batch",
-        text: "UPDATE messenger_messages m SET status = 'completed', processed_at = now(), locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL FROM unnest($1::bigint[], $2::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($1::bigint[]) = cardinality($2::bigint[]) RETURNING m.id",
+        text: "UPDATE messenger_messages m SET status = 'completed', processed_at = now(), locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL WHERE m.id = ANY ($1::bigint[]) AND m.lease_token = ANY ($2::bigint[]) AND m.status = 'processing' RETURNING m.id",
         params: &[
             ("ids", Type::INT8_ARRAY),
             ("lease_tokens", Type::INT8_ARRAY),
@@ -47,7 +47,7 @@ pub mod consume {
     /// `ack_delete_batch`.
     pub const ACK_DELETE_BATCH: super::Sql = super::Sql {
         name: "ack_delete_batch",
-        text: "DELETE FROM messenger_messages m USING unnest($1::bigint[], $2::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($1::bigint[]) = cardinality($2::bigint[]) RETURNING m.id",
+        text: "DELETE FROM messenger_messages m WHERE m.id = ANY ($1::bigint[]) AND m.lease_token = ANY ($2::bigint[]) AND m.status = 'processing' RETURNING m.id",
         params: &[
             ("ids", Type::INT8_ARRAY),
             ("lease_tokens", Type::INT8_ARRAY),
@@ -89,7 +89,7 @@ pub mod consume {
     /// `renew_leases`.
     pub const RENEW_LEASES: super::Sql = super::Sql {
         name: "renew_leases",
-        text: "UPDATE messenger_messages m SET lock_expires_at = now() + make_interval(secs => $1::float8) FROM unnest($2::bigint[], $3::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($2::bigint[]) = cardinality($3::bigint[]) RETURNING m.id, m.lock_expires_at",
+        text: "UPDATE messenger_messages m SET lock_expires_at = now() + make_interval(secs => $1::float8) WHERE m.id = ANY ($2::bigint[]) AND m.lease_token = ANY ($3::bigint[]) AND m.status = 'processing' RETURNING m.id, m.lock_expires_at",
         params: &[
             ("lease_secs", Type::FLOAT8),
             ("ids", Type::INT8_ARRAY),
@@ -100,7 +100,7 @@ pub mod consume {
     /// `release_messages`.
     pub const RELEASE_MESSAGES: super::Sql = super::Sql {
         name: "release_messages",
-        text: "WITH released AS ( UPDATE messenger_messages m SET status = 'pending', locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL FROM unnest($1::bigint[], $2::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($1::bigint[]) = cardinality($2::bigint[]) RETURNING m.id, m.transport_name, m.queue_name ), notified AS ( SELECT pg_notify('symphony_messenger', q.transport_name || ':' || q.queue_name) FROM (SELECT DISTINCT r.transport_name, r.queue_name FROM released r) q ) SELECT r.id FROM released r WHERE (SELECT count(*) FROM notified) >= 0",
+        text: "WITH released AS ( UPDATE messenger_messages m SET status = 'pending', locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL WHERE m.id = ANY ($1::bigint[]) AND m.lease_token = ANY ($2::bigint[]) AND m.status = 'processing' RETURNING m.id, m.transport_name, m.queue_name ), notified AS ( SELECT pg_notify('symphony_messenger', q.transport_name || ':' || q.queue_name) FROM (SELECT DISTINCT r.transport_name, r.queue_name FROM released r) q ) SELECT r.id FROM released r WHERE (SELECT count(*) FROM notified) >= 0",
         params: &[
             ("ids", Type::INT8_ARRAY),
             ("lease_tokens", Type::INT8_ARRAY),

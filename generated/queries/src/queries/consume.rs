@@ -496,9 +496,9 @@ pub struct ClaimBatchStmt(&'static str, Option<tokio_postgres::Statement>);
 /// concurrently is re-checked against the WHERE clause before it is locked.
 ///
 /// Each claimed message gets status 'processing', locked_by = worker,
-/// locked_at = now(), lock_expires_at = now() + lease_secs seconds and the
-/// statement's lease token (now() = start of the current transaction: call this in
-/// its own transaction). The token is drawn only when a row is claimed.
+/// locked_at = now(), lock_expires_at = now() + lease_secs seconds and a lease
+/// token of its own (now() = start of the current transaction: call this in its
+/// own transaction).
 ///
 /// retry_count is the number of failed attempts so far, so this is attempt
 /// retry_count + 1 of at most max_retries + 1. (rescue_expired_leases dead-letters
@@ -510,7 +510,7 @@ pub struct ClaimBatchStmt(&'static str, Option<tokio_postgres::Statement>);
 /// SELECT: the returned rows come in dequeue order.
 pub fn claim_batch() -> ClaimBatchStmt {
     ClaimBatchStmt(
-        "WITH next AS MATERIALIZED ( SELECT q.id FROM messenger_messages q WHERE q.transport_name = $1::text AND q.queue_name = $2::text AND q.status = 'pending' AND q.available_at <= now() ORDER BY q.priority DESC, q.available_at, q.id LIMIT $3::bigint FOR UPDATE SKIP LOCKED ), claimed AS ( UPDATE messenger_messages m SET status = 'processing', locked_by = $4::text, locked_at = now(), lock_expires_at = now() + make_interval(secs => $5::float8), lease_token = (SELECT nextval('messenger_lease_token_seq')) WHERE m.id = ANY (ARRAY(SELECT next.id FROM next)) RETURNING m.id, m.transport_name, m.queue_name, m.body, m.headers, m.priority, m.retry_count, m.max_retries, m.idempotency_key, m.metadata, m.created_at, m.available_at, m.locked_at, m.lock_expires_at, m.lease_token, m.scheduled_at ) SELECT c.id, c.transport_name, c.queue_name, c.body, c.headers, c.priority, c.retry_count, c.max_retries, c.idempotency_key, c.metadata, c.created_at, c.available_at, c.locked_at, c.lock_expires_at, c.lease_token, c.scheduled_at FROM claimed c ORDER BY c.priority DESC, c.available_at, c.id",
+        "WITH next AS MATERIALIZED ( SELECT q.id FROM messenger_messages q WHERE q.transport_name = $1::text AND q.queue_name = $2::text AND q.status = 'pending' AND q.available_at <= now() ORDER BY q.priority DESC, q.available_at, q.id LIMIT $3::bigint FOR UPDATE SKIP LOCKED ), claimed AS ( UPDATE messenger_messages m SET status = 'processing', locked_by = $4::text, locked_at = now(), lock_expires_at = now() + make_interval(secs => $5::float8), lease_token = nextval('messenger_lease_token_seq') WHERE m.id = ANY (ARRAY(SELECT next.id FROM next)) RETURNING m.id, m.transport_name, m.queue_name, m.body, m.headers, m.priority, m.retry_count, m.max_retries, m.idempotency_key, m.metadata, m.created_at, m.available_at, m.locked_at, m.lock_expires_at, m.lease_token, m.scheduled_at ) SELECT c.id, c.transport_name, c.queue_name, c.body, c.headers, c.priority, c.retry_count, c.max_retries, c.idempotency_key, c.metadata, c.created_at, c.available_at, c.locked_at, c.lock_expires_at, c.lease_token, c.scheduled_at FROM claimed c ORDER BY c.priority DESC, c.available_at, c.id",
         None,
     )
 }
@@ -596,16 +596,14 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql, T
 }
 pub struct AckBatchStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Marks claimed messages as successfully handled: status 'completed',
-/// processed_at = now(), lease cleared. Element i of `ids` is fenced with element
-/// i of `lease_tokens`; returns the ids that were completed. An id missing from the
-/// result had lost its lease (it has been or will be redelivered). An expired lease
-/// that was not rescued yet is still held: acking it succeeds.
-///
-/// Arrays of different lengths complete nothing. Message ids are fetched through
-/// the primary key (a nested loop over the unnested pairs).
+/// processed_at = now(), lease cleared. `ids` are the messages, `lease_tokens`
+/// the tokens of the leases held on them (see the fencing of batches above);
+/// returns the ids that were completed. An id missing from the result had lost
+/// its lease (it has been or will be redelivered). An expired lease that was not
+/// rescued yet is still held: acking it succeeds.
 pub fn ack_batch() -> AckBatchStmt {
     AckBatchStmt(
-        "UPDATE messenger_messages m SET status = 'completed', processed_at = now(), locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL FROM unnest($1::bigint[], $2::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($1::bigint[]) = cardinality($2::bigint[]) RETURNING m.id",
+        "UPDATE messenger_messages m SET status = 'completed', processed_at = now(), locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL WHERE m.id = ANY ($1::bigint[]) AND m.lease_token = ANY ($2::bigint[]) AND m.status = 'processing' RETURNING m.id",
         None,
     )
 }
@@ -665,7 +663,7 @@ pub struct AckDeleteBatchStmt(&'static str, Option<tokio_postgres::Statement>);
 /// were deleted; a missing id had lost its lease.
 pub fn ack_delete_batch() -> AckDeleteBatchStmt {
     AckDeleteBatchStmt(
-        "DELETE FROM messenger_messages m USING unnest($1::bigint[], $2::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($1::bigint[]) = cardinality($2::bigint[]) RETURNING m.id",
+        "DELETE FROM messenger_messages m WHERE m.id = ANY ($1::bigint[]) AND m.lease_token = ANY ($2::bigint[]) AND m.status = 'processing' RETURNING m.id",
         None,
     )
 }
@@ -912,12 +910,12 @@ impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql, T2: crate::StringSql, T
 }
 pub struct RenewLeasesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Extends the leases of claimed messages (the heartbeat: one statement for every
-/// message a worker holds): lock_expires_at = now() + lease_secs seconds. Element i
-/// of `ids` is fenced with element i of `lease_tokens`; returns the renewed ids and
-/// their new expiry. A missing id has lost its lease: abandon that message.
+/// message a worker holds): lock_expires_at = now() + lease_secs seconds. Fenced
+/// like ack_batch; returns the renewed ids and their new expiry. A missing id has
+/// lost its lease: abandon that message.
 pub fn renew_leases() -> RenewLeasesStmt {
     RenewLeasesStmt(
-        "UPDATE messenger_messages m SET lock_expires_at = now() + make_interval(secs => $1::float8) FROM unnest($2::bigint[], $3::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($2::bigint[]) = cardinality($3::bigint[]) RETURNING m.id, m.lock_expires_at",
+        "UPDATE messenger_messages m SET lock_expires_at = now() + make_interval(secs => $1::float8) WHERE m.id = ANY ($2::bigint[]) AND m.lease_token = ANY ($3::bigint[]) AND m.status = 'processing' RETURNING m.id, m.lock_expires_at",
         None,
     )
 }
@@ -985,12 +983,11 @@ pub struct ReleaseMessagesStmt(&'static str, Option<tokio_postgres::Statement>);
 /// Hands claimed messages that were never started back to the queue at once
 /// (a draining worker's buffer): status 'pending', lease cleared, retry_count and
 /// available_at unchanged (no attempt was made, and each keeps its place in the
-/// dequeue order). Fenced element by element like ack_batch; returns the released
-/// ids. Notifies channel symphony_messenger once per transport and queue, so idle
+/// dequeue order). Fenced like ack_batch; returns the released ids. Notifies channel symphony_messenger once per transport and queue, so idle
 /// workers claim them without waiting for their next poll.
 pub fn release_messages() -> ReleaseMessagesStmt {
     ReleaseMessagesStmt(
-        "WITH released AS ( UPDATE messenger_messages m SET status = 'pending', locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL FROM unnest($1::bigint[], $2::bigint[]) AS a (id, lease_token) WHERE m.id = a.id AND m.lease_token = a.lease_token AND m.status = 'processing' AND cardinality($1::bigint[]) = cardinality($2::bigint[]) RETURNING m.id, m.transport_name, m.queue_name ), notified AS ( SELECT pg_notify('symphony_messenger', q.transport_name || ':' || q.queue_name) FROM (SELECT DISTINCT r.transport_name, r.queue_name FROM released r) q ) SELECT r.id FROM released r WHERE (SELECT count(*) FROM notified) >= 0",
+        "WITH released AS ( UPDATE messenger_messages m SET status = 'pending', locked_by = NULL, locked_at = NULL, lock_expires_at = NULL, lease_token = NULL WHERE m.id = ANY ($1::bigint[]) AND m.lease_token = ANY ($2::bigint[]) AND m.status = 'processing' RETURNING m.id, m.transport_name, m.queue_name ), notified AS ( SELECT pg_notify('symphony_messenger', q.transport_name || ':' || q.queue_name) FROM (SELECT DISTINCT r.transport_name, r.queue_name FROM released r) q ) SELECT r.id FROM released r WHERE (SELECT count(*) FROM notified) >= 0",
         None,
     )
 }
