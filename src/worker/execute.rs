@@ -175,9 +175,11 @@ async fn execute(
     }
     let policy = shared.policy(&message_type);
     let max_attempts = policy.attempts_allowed(delivery.max_retries);
-    let fail = |error: HandlerError| failed(&delivery, max_attempts, policy, error);
     let Some(handler) = shared.handlers.get(&message_type) else {
-        return fail(
+        return failed(
+            delivery.attempt,
+            max_attempts,
+            policy,
             HandlerError::msg(format!(
                 "this worker has no handler for `{message_type}` (transport `{}`)",
                 delivery.transport
@@ -186,21 +188,32 @@ async fn execute(
         );
     };
     let acked = Arc::new(AtomicBool::new(false));
+    let Delivery {
+        lease,
+        attempt,
+        queue,
+        body,
+        headers,
+        metadata,
+        created_at,
+        ..
+    } = delivery;
     let context = Context {
-        lease: delivery.lease,
-        attempt: delivery.attempt,
+        lease,
+        attempt,
         max_attempts,
         transport: shared.transport.clone(),
-        queue: delivery.queue.clone(),
-        message_type: message_type.clone(),
-        headers: delivery.headers.clone(),
-        metadata: delivery.metadata.clone(),
-        created_at: delivery.created_at,
+        queue,
+        message_type,
+        headers,
+        metadata,
+        created_at,
         cancel: cancel.clone(),
         retention: shared.consumer.retention(),
         acked: acked.clone(),
     };
-    let future = match handler.call(delivery.body.clone(), context) {
+    let fail = |error: HandlerError| failed(attempt, max_attempts, policy, error);
+    let future = match handler.call(body, context) {
         Ok(future) => future,
         Err(error) => return fail(error),
     };
@@ -218,7 +231,7 @@ async fn execute(
     let result = tokio::select! {
         biased;
         () = cancel.cancelled() => {
-            if shared.leases.is_lost(delivery.lease) || !handlers_cancelled.is_cancelled() {
+            if shared.leases.is_lost(lease) || !handlers_cancelled.is_cancelled() {
                 return Outcome::Abandoned;
             }
             return fail(
@@ -256,7 +269,7 @@ async fn execute(
 /// The outcome of a failed attempt: the dead letters when the error is permanent or this was
 /// the last attempt, else a retry after the back-off.
 fn failed(
-    delivery: &Delivery,
+    attempt: u32,
     max_attempts: u32,
     policy: &crate::worker::RetryPolicy,
     error: HandlerError,
@@ -269,13 +282,10 @@ fn failed(
     if error.is_permanent() {
         return Outcome::DeadLetter { failure };
     }
-    if delivery.attempt >= max_attempts {
+    if attempt >= max_attempts {
         return Outcome::DeadLetter {
             failure: Failure {
-                message: format!(
-                    "{} (attempt {} of {max_attempts})",
-                    failure.message, delivery.attempt
-                ),
+                message: format!("{} (attempt {attempt} of {max_attempts})", failure.message),
                 ..failure
             },
         };
@@ -283,7 +293,7 @@ fn failed(
     Outcome::Retry {
         delay: error
             .requested_delay()
-            .unwrap_or_else(|| policy.delay(delivery.attempt)),
+            .unwrap_or_else(|| policy.delay(attempt)),
         failure,
     }
 }
