@@ -1019,3 +1019,42 @@ async fn every_message_gets_a_span_with_its_id_type_transport_attempt_outcome_an
     };
     assert_eq!(seen, [row(ids[0], "acked"), row(ids[1], "retried")]);
 }
+
+#[tokio::test]
+async fn acking_in_a_transaction_follows_the_retention() {
+    let (db, client) = database().await;
+    dispatch_emails(&messenger(&db), 3, &DispatchOptions::default()).await;
+    let app_pool = pool(&db, 2);
+    let worker = email_worker(&db)
+        .retention(Retention::Delete)
+        .handle::<SendEmail, _>(move |_, ctx| {
+            let app_pool = app_pool.clone();
+            async move {
+                let mut client = app_pool.get().await.map_err(HandlerError::msg)?;
+                let tx = client.transaction().await?;
+                ctx.ack_in(&tx).await.map_err(HandlerError::msg)?;
+                // A second ack of the same lease is fenced: it is gone.
+                let again = ctx.ack_in(&tx).await;
+                assert!(
+                    matches!(again, Err(MessengerError::LeaseLost { .. })),
+                    "{again:?}"
+                );
+                tx.commit().await?;
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "3 acks", || async {
+        metrics.snapshot().acked == 3
+    })
+    .await;
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    assert_eq!(
+        count(&client, "SELECT count(*) FROM messenger_messages").await,
+        0
+    );
+}
