@@ -358,6 +358,7 @@ async fn through_the_pooler_a_polling_worker_starts_within_its_poll_interval() {
     let worker = Worker::builder(pooled(&bouncer, &db, 4), messages::registry(), "email")
         .statement_mode(StatementMode::Unnamed)
         .poll_interval(poll)
+        .hot_polling(Duration::ZERO, Duration::ZERO)
         .handle::<SendEmail, _>(move |_, _| {
             let started_tx = started_tx.clone();
             async move {

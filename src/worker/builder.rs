@@ -65,6 +65,8 @@ impl Worker {
                 rescue_interval: Duration::from_secs(5),
                 rescue_batch: 1000,
                 poll_interval: Duration::from_secs(1),
+                hot_poll: Duration::from_millis(25),
+                hot_period: Duration::from_secs(1),
                 drain_timeout: Duration::from_secs(30),
                 purge_interval: Duration::from_secs(60),
                 purge_batch: 1000,
@@ -215,6 +217,18 @@ impl WorkerBuilder {
         self
     }
 
+    /// After it claimed something or was notified, the worker looks again every `interval`
+    /// (default 25 ms) for `period` (default 1 s) when its queues run dry, instead of waiting
+    /// for the poll interval. Notifications are debounced across concurrent transactions (only
+    /// one of the transactions inserting into a queue at the same moment notifies), so a message
+    /// may commit just after the notification that woke the worker; this finds it. A zero
+    /// `period` turns it off.
+    pub fn hot_polling(mut self, interval: Duration, period: Duration) -> WorkerBuilder {
+        self.config.hot_poll = interval;
+        self.config.hot_period = period;
+        self
+    }
+
     /// How long a drain lets running handlers finish before cancelling them (default 30 s).
     pub fn drain_timeout(mut self, timeout: Duration) -> WorkerBuilder {
         self.config.drain_timeout = timeout;
@@ -302,12 +316,14 @@ impl WorkerBuilder {
         }
         if config.rescue_interval.is_zero()
             || config.poll_interval.is_zero()
+            || (config.hot_poll.is_zero() && !config.hot_period.is_zero())
             || config.purge_interval.is_zero()
             || config.rescue_batch == 0
             || config.purge_batch == 0
         {
             return invalid(
-                "the rescue, poll and purge intervals and batches must be positive".to_owned(),
+                "the rescue, poll, hot poll and purge intervals and batches must be positive"
+                    .to_owned(),
             );
         }
         if let Some(duplicate) = self.duplicate_handlers.first() {

@@ -1,6 +1,10 @@
 //! Claiming: keeps up to `concurrency + prefetch` messages claimed, in claims of at most
 //! `batch_size`, from the worker's queues in the order they are listed; waits for a wake-up or
-//! the poll interval when the queues run dry.
+//! the poll interval when the queues run dry — or only a short while (the hot poll interval, 25 ms
+//! by default, for a second after any activity), because the notifications are debounced across transactions (see
+//! `messenger_notify_consumable` in `schema/V3__consuming.sql`): a message whose transaction
+//! skipped notifying, because another one was notifying that queue, may commit just after the
+//! notification woke this worker.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +31,7 @@ pub(crate) async fn fetch_loop(
     // round trips, a claim only when empty would starve the handlers.
     let threshold = config.batch_size.min(max_held).div_ceil(2).max(1);
     let mut failures = 0u32;
+    let mut last_activity: Option<std::time::Instant> = None;
     loop {
         if stop.is_cancelled() {
             return;
@@ -92,12 +97,23 @@ pub(crate) async fn fetch_loop(
             continue;
         }
         failures = 0;
+        if got > 0 {
+            last_activity = Some(std::time::Instant::now());
+        }
         if got < want {
             // The queues ran dry: wait for a notification or the next poll.
+            let hot = last_activity.is_some_and(|at| at.elapsed() < config.hot_period);
+            let pause = if hot {
+                config.hot_poll.min(config.poll_interval)
+            } else {
+                config.poll_interval
+            };
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = shared.wake.notified() => {}
-                () = tokio::time::sleep(config.poll_interval) => {}
+                () = shared.wake.notified() => {
+                    last_activity = Some(std::time::Instant::now());
+                }
+                () = tokio::time::sleep(pause) => {}
             }
         }
     }

@@ -65,6 +65,8 @@ pub(crate) struct Config {
     pub(crate) rescue_interval: Duration,
     pub(crate) rescue_batch: usize,
     pub(crate) poll_interval: Duration,
+    pub(crate) hot_poll: Duration,
+    pub(crate) hot_period: Duration,
     pub(crate) drain_timeout: Duration,
     pub(crate) purge_interval: Duration,
     pub(crate) purge_batch: usize,
