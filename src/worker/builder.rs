@@ -82,7 +82,7 @@ impl Worker {
 }
 
 /// A worker name unique enough for people reading `locked_by`: host, process, random suffix.
-/// (Fencing does not rely on it: see [`lease`].)
+/// (Fencing does not rely on it: see [`Consumer`].)
 fn default_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()

@@ -92,6 +92,13 @@ pub struct Rescued {
 }
 
 /// The fenced statements of a consumer of one transport on a deadpool-postgres pool.
+///
+/// Every claimed message draws a lease token of its own, never drawn again; every statement
+/// that finishes, extends or hands back a claim presents it and changes nothing when it is no
+/// longer the message's current one (the lease expired and was rescued, and maybe the message
+/// was claimed again — by anyone, a process reusing this worker's name included): single
+/// statements then fail with [`MessengerError::LeaseLost`], batched ones list the lease under
+/// [`Fenced::lost`].
 #[derive(Clone)]
 pub struct Consumer {
     pool: Pool,

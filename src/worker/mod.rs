@@ -12,7 +12,7 @@
 //! - `rescue` and `retention` keep the table healthy for everyone; `wakeup` LISTENs;
 //! - `drain` stops them in the order that leaves nothing in `processing`.
 //!
-//! The lease invariant (see [`lease`]): nothing is written about a claimed message without its
+//! The lease invariant (see [`Consumer`]): nothing is written about a claimed message without its
 //! lease token.
 
 mod backoff;
