@@ -11,7 +11,9 @@
 //!
 //! Wake-up: dispatch → handler start on an idle worker, with LISTEN and with polling, against a
 //! raw consumer (the same claim statement on a plain client, woken by the same notification or
-//! polling at the same interval), measured the same way.
+//! polling at the same interval), measured the same way. And what the notification costs
+//! producers: 16 concurrent dispatchers with the trigger as migrated, without it, and with a
+//! NOTIFY in every transaction.
 
 use std::time::{Duration, Instant};
 
@@ -399,6 +401,97 @@ async fn latency(url: &str, client: &Client, messenger: &Messenger) {
     }
 }
 
+/// Single-message dispatches per second from `producers` concurrent tasks for `window`.
+async fn dispatch_rate(messenger: &Messenger, producers: usize, window: Duration) -> f64 {
+    let deadline = Instant::now() + window;
+    let tasks: Vec<_> = (0..producers)
+        .map(|p| {
+            let messenger = messenger.clone();
+            tokio::spawn(async move {
+                let mut sent = 0usize;
+                while Instant::now() < deadline {
+                    messenger
+                        .dispatch_json(
+                            "email",
+                            "send_email",
+                            &email(p * 1_000_000 + sent),
+                            &DispatchOptions::default(),
+                        )
+                        .await
+                        .unwrap();
+                    sent += 1;
+                }
+                sent
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await.unwrap();
+    }
+    sent as f64 / window.as_secs_f64()
+}
+
+/// What the wake-up notification costs producers: concurrent single-message dispatch with the
+/// trigger as migrated (debounced), without it (the floor), and with a NOTIFY in every
+/// transaction (what a plain per-statement trigger does).
+async fn producer_cost(url: &str, client: &Client) {
+    let producers = 16;
+    let messenger = Messenger::new(pool(url, producers), messages::registry());
+    let migrated: String = client
+        .query_one(
+            "SELECT pg_get_functiondef('messenger_notify_consumable()'::regprocedure)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let every_transaction = "CREATE OR REPLACE FUNCTION messenger_notify_consumable()
+        RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('symphony_messenger', q.transport_name || ':' || q.queue_name)
+            FROM (SELECT DISTINCT n.transport_name, n.queue_name
+                    FROM messenger_inserted_messages n) q;
+            RETURN NULL;
+        END;
+        $$";
+    let window = Duration::from_secs(3);
+    let (mut ours, mut floor, mut naive) = (0.0f64, 0.0f64, 0.0f64);
+    for _ in 0..3 {
+        for (setup, slot) in [
+            (migrated.as_str(), &mut ours),
+            (
+                "ALTER TABLE messenger_messages DISABLE TRIGGER trg_messenger_messages_notify",
+                &mut floor,
+            ),
+            (every_transaction, &mut naive),
+        ] {
+            client
+                .batch_execute("TRUNCATE messenger_failed_messages, messenger_messages")
+                .await
+                .unwrap();
+            client.batch_execute(setup).await.unwrap();
+            *slot = slot.max(dispatch_rate(&messenger, producers, window).await);
+            client
+                .batch_execute(
+                    "ALTER TABLE messenger_messages ENABLE TRIGGER trg_messenger_messages_notify",
+                )
+                .await
+                .unwrap();
+            client.batch_execute(&migrated).await.unwrap();
+        }
+    }
+    println!(
+        "| producers | no notification (floor) | ours: debounced notification | ratio | a NOTIFY in every transaction | ratio |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {producers} | {floor:.0} msg/s | {ours:.0} msg/s | **{:.2}** | {naive:.0} msg/s | {:.2} |",
+        ours / floor,
+        naive / floor
+    );
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -416,5 +509,7 @@ fn main() {
         throughput(&url, &client, &messenger).await;
         println!();
         latency(&url, &client, &messenger).await;
+        println!();
+        producer_cost(&url, &client).await;
     });
 }
