@@ -599,3 +599,36 @@ async fn a_rescue_skips_a_message_whose_ack_holds_the_row() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_consumer_acks_in_the_applications_transaction_and_a_rollback_undoes_it() {
+    let (db, mut client) = database().await;
+    let messenger = messenger(&db);
+    let consumer = Consumer::new(pool(&db, 2), "email", "w");
+    dispatch_emails(&messenger, 1, &DispatchOptions::default()).await;
+    let lease = consumer.claim("default", 1, LEASE).await.unwrap()[0].lease;
+    let tx = client.transaction().await.unwrap();
+    consumer.ack_in(&tx, lease).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status = 'processing'"
+        )
+        .await,
+        1,
+        "rolled back with the transaction"
+    );
+    let tx = client.transaction().await.unwrap();
+    consumer.ack_in(&tx, lease).await.unwrap();
+    assert!(is_lost(consumer.ack_in(&tx, lease).await, lease));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status = 'completed'"
+        )
+        .await,
+        1
+    );
+}

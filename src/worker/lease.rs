@@ -345,6 +345,16 @@ impl Consumer {
         }
     }
 
+    /// Completes a message on the application's own client or transaction (unnamed statements,
+    /// so through any pooler), so that its work and the ack commit together.
+    pub async fn ack_in<E: Executor + ?Sized>(
+        &self,
+        executor: &E,
+        lease: Lease,
+    ) -> Result<(), MessengerError> {
+        ack_with(executor, self.retention, lease).await
+    }
+
     /// Completes many messages in one statement.
     pub async fn ack_many(&self, leases: &[Lease]) -> Result<Fenced, MessengerError> {
         if leases.is_empty() {
