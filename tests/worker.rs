@@ -754,7 +754,7 @@ async fn a_drain_hands_back_unstarted_messages_at_once_and_lets_running_ones_fin
                 let starts = starts.clone();
                 async move {
                     starts.record(ctx.message_id());
-                    tokio::time::sleep(Duration::from_millis(800)).await;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
                     Ok(())
                 }
             })

@@ -195,7 +195,8 @@ async fn a_worker_killed_under_load_loses_nothing_and_nothing_is_done_twice() {
     );
 
     // Its leases expire (at most one lease after its last heartbeat) and are rescued by the
-    // survivor within one rescue interval (± its 20 % jitter).
+    // survivor within one rescue interval (± its 20 % jitter; 0.5 s more for the statements
+    // on a busy machine).
     wait_for(
         &client,
         lease + rescue * 2,
@@ -207,7 +208,7 @@ async fn a_worker_killed_under_load_loses_nothing_and_nothing_is_done_twice() {
     .await;
     let rescued_after = killed.elapsed();
     assert!(
-        rescued_after <= lease + rescue.mul_f64(1.2) + Duration::from_millis(300),
+        rescued_after <= lease + rescue.mul_f64(1.2) + Duration::from_millis(500),
         "rescued after {rescued_after:?}"
     );
     wait_for(
