@@ -1058,3 +1058,56 @@ async fn acking_in_a_transaction_follows_the_retention() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_message_with_no_attempt_left_under_the_policy_is_dead_lettered_unhandled() {
+    let (db, client) = database().await;
+    let ids = dispatch_emails(&messenger(&db), 1, &DispatchOptions::default()).await;
+    // Two attempts were lost already (their leases expired); the policy allows two.
+    client
+        .execute(
+            "UPDATE messenger_messages SET retry_count = 2 WHERE id = $1",
+            &[&ids[0]],
+        )
+        .await
+        .unwrap();
+    let starts = Starts::default();
+    let worker = {
+        let starts = starts.clone();
+        email_worker(&db)
+            .retry_policy(RetryPolicy {
+                max_attempts: Some(2),
+                ..RetryPolicy::default()
+            })
+            .handle::<SendEmail, _>(move |_, ctx| {
+                let starts = starts.clone();
+                async move {
+                    starts.record(ctx.message_id());
+                    Ok(())
+                }
+            })
+            .build()
+            .unwrap()
+    };
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "the dead letter", || async {
+        metrics.snapshot().dead_lettered == 1
+    })
+    .await;
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    assert_eq!(starts.total(), 0);
+    let (class, message): (Option<String>, String) = {
+        let row = client
+            .query_one(
+                "SELECT error_class, error_message FROM messenger_failed_messages",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(class.as_deref(), Some("AttemptsExhausted"));
+    assert_eq!(message, "no attempt left: this would be attempt 3 of 2");
+}

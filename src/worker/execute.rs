@@ -175,6 +175,19 @@ async fn execute(
     }
     let policy = shared.policy(&message_type);
     let max_attempts = policy.attempts_allowed(delivery.max_retries);
+    // Attempts can be used up before this one starts: a lost attempt counts (the rescuer
+    // dead-letters the last one itself, but a policy may allow fewer than the message).
+    if delivery.attempt > max_attempts {
+        return Outcome::DeadLetter {
+            failure: Failure::new(
+                "AttemptsExhausted",
+                format!(
+                    "no attempt left: this would be attempt {} of {max_attempts}",
+                    delivery.attempt
+                ),
+            ),
+        };
+    }
     let Some(handler) = shared.handlers.get(&message_type) else {
         return failed(
             delivery.attempt,
