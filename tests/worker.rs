@@ -1111,3 +1111,40 @@ async fn a_message_with_no_attempt_left_under_the_policy_is_dead_lettered_unhand
     assert_eq!(class.as_deref(), Some("AttemptsExhausted"));
     assert_eq!(message, "no attempt left: this would be attempt 3 of 2");
 }
+
+#[tokio::test]
+async fn a_panicking_handler_fails_its_attempt_and_the_worker_carries_on() {
+    let (db, client) = database().await;
+    let ids = dispatch_emails(&messenger(&db), 2, &DispatchOptions::default()).await;
+    let worker = email_worker(&db)
+        .retry_policy(RetryPolicy {
+            base: Duration::from_secs(600),
+            ..RetryPolicy::default()
+        })
+        .handle::<SendEmail, _>(|email, _| async move {
+            if email.subject == "Message 0" {
+                panic!("the template is missing");
+            }
+            Ok(())
+        })
+        .build()
+        .unwrap();
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "an ack and a retry", || async {
+        let m = metrics.snapshot();
+        m.acked == 1 && m.retried == 1
+    })
+    .await;
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    let error: String = client
+        .query_one(
+            "SELECT last_error FROM messenger_messages WHERE id = $1",
+            &[&ids[0]],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(error, "the handler panicked: the template is missing");
+}
