@@ -103,10 +103,15 @@ async fn generate_in(
         }
         None => client,
     };
-    // Our own PREPARE of every query: its parameter types for the crate's `sql` module, and
-    // its result columns for the nullability lint.
+    // Our own PREPARE of every query, as the `sql` module will carry it (compacted): its
+    // parameter types for that module, its result columns for the nullability lint, and the
+    // proof that the compacted text is still the query.
     let queries = queries.unwrap_or_default();
-    let sqls: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
+    let compacted: Vec<String> = queries
+        .iter()
+        .map(|q| load::queries::compact(&q.sql))
+        .collect();
+    let sqls: Vec<&str> = compacted.iter().map(String::as_str).collect();
     let prepared = introspect::prepare_queries(&client, &sqls)
         .await
         .map_err(|e| Failure::input(format!("preparing the queries: {}", db::error_text(&e))))?;

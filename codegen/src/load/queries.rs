@@ -209,8 +209,10 @@ pub fn number_params(sql: &str) -> (String, Vec<String>) {
     (out, names)
 }
 
-/// `sql` as one line for sending: `--` comments removed, runs of whitespace turned into one
-/// space, the final `;` dropped. String literals and quoted identifiers are kept as written.
+/// `sql` as one line for sending: `--` and `/* */` comments removed, runs of whitespace turned
+/// into one space, the final `;` dropped. String literals (escapes in `E'...'` included), quoted
+/// identifiers and dollar-quoted strings are kept as written. The pipeline PREPAREs the result,
+/// so a query this could break fails generation instead of being emitted.
 pub fn compact(sql: &str) -> String {
     let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len());
@@ -218,42 +220,101 @@ pub fn compact(sql: &str) -> String {
     let mut space = false;
     while i < chars.len() {
         let c = chars[i];
-        match c {
-            '\'' | '"' => {
-                let end = chars[i + 1..]
-                    .iter()
-                    .position(|&d| d == c)
-                    .map_or(chars.len(), |p| i + 1 + p + 1);
-                if space && !out.is_empty() {
-                    out.push(' ');
+        if c == '-' && chars.get(i + 1) == Some(&'-') {
+            i = chars[i..]
+                .iter()
+                .position(|&d| d == '\n')
+                .map_or(chars.len(), |p| i + p);
+            space = true;
+            continue;
+        }
+        if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i = block_comment_end(&chars, i);
+            space = true;
+            continue;
+        }
+        if c.is_whitespace() {
+            space = true;
+            i += 1;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        let end = quoted_end(&chars, i).unwrap_or(i + 1);
+        out.extend(&chars[i..end]);
+        i = end;
+    }
+    out.trim_end().trim_end_matches(';').trim_end().to_owned()
+}
+
+/// The end (exclusive) of the `/* */` comment starting at `i` (PostgreSQL nests them).
+fn block_comment_end(chars: &[char], i: usize) -> usize {
+    let mut depth = 0;
+    let mut j = i;
+    while j + 1 < chars.len() {
+        match (chars[j], chars[j + 1]) {
+            ('/', '*') => {
+                depth += 1;
+                j += 2;
+            }
+            ('*', '/') => {
+                depth -= 1;
+                j += 2;
+                if depth == 0 {
+                    return j;
                 }
-                space = false;
-                out.extend(&chars[i..end]);
-                i = end;
             }
-            '-' if chars.get(i + 1) == Some(&'-') => {
-                i = chars[i..]
-                    .iter()
-                    .position(|&d| d == '\n')
-                    .map_or(chars.len(), |p| i + p);
-                space = true;
-            }
-            c if c.is_whitespace() => {
-                space = true;
-                i += 1;
-            }
-            _ => {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
-                out.push(c);
-                i += 1;
-            }
+            _ => j += 1,
         }
     }
-    let trimmed = out.trim_end().trim_end_matches(';').trim_end();
-    trimmed.to_owned()
+    chars.len()
+}
+
+/// The end (exclusive) of the string literal, quoted identifier or dollar-quoted string that
+/// starts at `i`, if one does. (`'it''s'` reads as two adjacent literals, which copies the same.)
+fn quoted_end(chars: &[char], i: usize) -> Option<usize> {
+    match chars[i] {
+        '\'' => {
+            // Backslash escapes only in E'...' (the E not ending a longer identifier).
+            let escapes = i > 0
+                && matches!(chars[i - 1], 'E' | 'e')
+                && (i < 2 || !(chars[i - 2].is_alphanumeric() || chars[i - 2] == '_'));
+            let mut j = i + 1;
+            while j < chars.len() {
+                match chars[j] {
+                    '\\' if escapes => j += 2,
+                    '\'' => return Some(j + 1),
+                    _ => j += 1,
+                }
+            }
+            Some(chars.len())
+        }
+        '"' => Some(
+            chars[i + 1..]
+                .iter()
+                .position(|&d| d == '"')
+                .map_or(chars.len(), |p| i + 1 + p + 1),
+        ),
+        '$' => {
+            // $tag$ or $$ (a tag does not start with a digit: `$1` is a parameter).
+            let tag_len = chars[i + 1..]
+                .iter()
+                .position(|&d| !(d.is_alphanumeric() || d == '_'))?;
+            if chars.get(i + 1 + tag_len) != Some(&'$')
+                || chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                return None;
+            }
+            let tag = &chars[i..i + tag_len + 2];
+            let body = i + tag.len();
+            (body..=chars.len().saturating_sub(tag.len()))
+                .find(|&j| chars[j..j + tag.len()] == *tag)
+                .map_or(Some(chars.len()), |j| Some(j + tag.len()))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -298,5 +359,18 @@ mod tests {
             "SELECT a, 'x  -- kept' , \"two  words\" FROM t"
         );
         assert_eq!(compact("SELECT 1"), "SELECT 1");
+    }
+
+    #[test]
+    fn compact_keeps_dollar_quotes_escaped_strings_and_drops_block_comments() {
+        assert_eq!(
+            compact("SELECT $$a -- b\n  c$$, $x$ '' $x$ /* one /* nested */ two */ , $1\n"),
+            "SELECT $$a -- b\n  c$$, $x$ '' $x$ , $1"
+        );
+        assert_eq!(
+            compact("SELECT E'it\\'s -- not a comment', 'a''b'  -- gone\n"),
+            "SELECT E'it\\'s -- not a comment', 'a''b'"
+        );
+        assert_eq!(compact("SELECT note'x'"), "SELECT note'x'");
     }
 }
