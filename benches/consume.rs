@@ -6,8 +6,10 @@
 //!
 //! Throughput: 4 workers (each its own pool) against 4 raw tokio-postgres clients that loop over
 //! the same claim statement and one batched, fenced ack per claimed batch
-//! (`WHERE id = ANY($1) AND lease_token = ANY($2)`), at batch sizes 1, 10 and 100. Both start
-//! from the same freshly filled queue; the best of three rounds counts.
+//! (`WHERE id = ANY($1) AND lease_token = ANY($2)`), at batch sizes 1, 10 and 100. Each starts
+//! from a freshly filled queue. Paired rounds (raw and ours back to back, order alternating):
+//! medians of the throughputs and of the per-round ratios are reported, so that load from other
+//! processes on the machine shifts both sides of a ratio alike.
 //!
 //! Wake-up: dispatch → handler start on an idle worker, with LISTEN and with polling, against a
 //! raw consumer (the same claim statement on a plain client, woken by the same notification or
@@ -33,6 +35,8 @@ mod messages;
 
 /// Workers and raw clients.
 const CONSUMERS: usize = 4;
+/// Paired rounds per measurement (medians are reported).
+const ROUNDS: usize = 5;
 /// The raw ack: the fenced batch ack, without RETURNING (the raw side need not know which
 /// messages it lost).
 const RAW_ACK: &str = "UPDATE messenger_messages
@@ -180,41 +184,73 @@ async fn ours(url: &str, batch: usize, count: usize, retention: Retention) -> f6
     count as f64 / elapsed.as_secs_f64()
 }
 
+/// The median of `values`.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 async fn throughput(url: &str, client: &Client, messenger: &Messenger) {
     let per_core = |jobs: f64| jobs / cores() as f64;
     println!(
-        "| batch | ours (jobs/s) | ours per core | raw claim + batched ack (jobs/s) | raw per core | ratio |"
+        "| batch | ours (jobs/s) | ours per core | raw claim + batched ack (jobs/s) | raw per core | ratio (median of rounds) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
     let mut delete_rows = Vec::new();
     for (batch, count) in [(1, 5_000), (10, 20_000), (100, 60_000)] {
-        let (mut best_ours, mut best_raw, mut best_delete) = (0.0f64, 0.0f64, 0.0f64);
-        for _ in 0..3 {
-            refill(client, messenger, count).await;
-            best_raw = best_raw.max(raw(url, batch, count).await);
-            refill(client, messenger, count).await;
-            best_ours = best_ours.max(ours(url, batch, count, Retention::default()).await);
-            refill(client, messenger, count).await;
-            best_delete = best_delete.max(ours(url, batch, count, Retention::Delete).await);
+        // Paired rounds: raw and ours run back to back (in alternating order), so a burst of
+        // load on the machine hits one pair rather than one side; each round's ratio counts.
+        let (mut ours_all, mut raw_all, mut delete_all) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ratios, mut delete_ratios) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let run = |which: usize| async move {
+                refill(client, messenger, count).await;
+                match which {
+                    0 => raw(url, batch, count).await,
+                    1 => ours(url, batch, count, Retention::default()).await,
+                    _ => ours(url, batch, count, Retention::Delete).await,
+                }
+            };
+            let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+            let mut measured = [0.0f64; 3];
+            for which in order {
+                measured[which] = run(which).await;
+            }
+            let [raw_rate, ours_rate, delete_rate] = measured;
+            raw_all.push(raw_rate);
+            ours_all.push(ours_rate);
+            delete_all.push(delete_rate);
+            ratios.push(ours_rate / raw_rate);
+            delete_ratios.push(delete_rate / raw_rate);
         }
+        let (ours, raw) = (median(&mut ours_all), median(&mut raw_all));
         println!(
-            "| {batch} | {best_ours:.0} | {:.0} | {best_raw:.0} | {:.0} | **{:.2}** |",
-            per_core(best_ours),
-            per_core(best_raw),
-            best_ours / best_raw
+            "| {batch} | {ours:.0} | {:.0} | {raw:.0} | {:.0} | **{:.2}** (rounds: {}) |",
+            per_core(ours),
+            per_core(raw),
+            median(&mut ratios.clone()),
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        delete_rows.push((batch, best_delete, best_raw));
+        delete_rows.push((batch, median(&mut delete_all), median(&mut delete_ratios)));
     }
     println!();
     println!("Acks that delete (`Retention::Delete`) instead of marking completed:");
     println!();
-    println!("| batch | ours, deleting (jobs/s) | per core | ratio to the raw (marking) |");
+    println!("| batch | ours, deleting (jobs/s) | per core | ratio to the raw (marking), median |");
     println!("|---:|---:|---:|---:|");
-    for (batch, ours, raw) in delete_rows {
+    for (batch, ours, ratio) in delete_rows {
         println!(
-            "| {batch} | {ours:.0} | {:.0} | {:.2} |",
-            per_core(ours),
-            ours / raw
+            "| {batch} | {ours:.0} | {:.0} | {ratio:.2} |",
+            per_core(ours)
         );
     }
 }
@@ -456,14 +492,14 @@ async fn producer_cost(url: &str, client: &Client) {
         END;
         $$";
     let window = Duration::from_secs(3);
-    let (mut ours, mut floor, mut naive) = (0.0f64, 0.0f64, 0.0f64);
-    for _ in 0..3 {
-        for (setup, slot) in [
-            (migrated.as_str(), &mut ours),
+    let (mut ours, mut floor, mut naive) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        for (setup, rates) in [
             (
                 "ALTER TABLE messenger_messages DISABLE TRIGGER trg_messenger_messages_notify",
                 &mut floor,
             ),
+            (migrated.as_str(), &mut ours),
             (every_transaction, &mut naive),
         ] {
             client
@@ -471,7 +507,7 @@ async fn producer_cost(url: &str, client: &Client) {
                 .await
                 .unwrap();
             client.batch_execute(setup).await.unwrap();
-            *slot = slot.max(dispatch_rate(&messenger, producers, window).await);
+            rates.push(dispatch_rate(&messenger, producers, window).await);
             client
                 .batch_execute(
                     "ALTER TABLE messenger_messages ENABLE TRIGGER trg_messenger_messages_notify",
@@ -481,14 +517,19 @@ async fn producer_cost(url: &str, client: &Client) {
             client.batch_execute(&migrated).await.unwrap();
         }
     }
+    let mut ours_ratio: Vec<f64> = ours.iter().zip(&floor).map(|(o, f)| o / f).collect();
+    let mut naive_ratio: Vec<f64> = naive.iter().zip(&floor).map(|(n, f)| n / f).collect();
     println!(
         "| producers | no notification (floor) | ours: debounced notification | ratio | a NOTIFY in every transaction | ratio |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {producers} | {floor:.0} msg/s | {ours:.0} msg/s | **{:.2}** | {naive:.0} msg/s | {:.2} |",
-        ours / floor,
-        naive / floor
+        "| {producers} | {:.0} msg/s | {:.0} msg/s | **{:.2}** | {:.0} msg/s | {:.2} |",
+        median(&mut floor),
+        median(&mut ours),
+        median(&mut ours_ratio),
+        median(&mut naive),
+        median(&mut naive_ratio)
     );
 }
 
