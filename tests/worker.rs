@@ -433,29 +433,12 @@ async fn failed_attempts_follow_the_back_off_then_go_to_the_dead_letters_and_req
     let dead_letter: i64 = row.get(6);
 
     // Requeued, the message comes back as a new one and is handled by a healthy worker.
-    let requeued = client
-        .query_one(
-            "SELECT id FROM (SELECT 1) x, LATERAL (
-                 WITH dead AS (DELETE FROM messenger_failed_messages WHERE id = $1
-                               RETURNING transport_name, queue_name, body, headers, priority,
-                                         max_retries, metadata)
-                 INSERT INTO messenger_messages (transport_name, queue_name, body, headers,
-                     priority, max_retries, metadata)
-                 SELECT * FROM dead RETURNING id) r",
-            &[&dead_letter],
-        )
-        .await;
-    // The typed query is the supported way; the statement above only shows what it does.
-    drop(requeued);
-    let _ = client
-        .execute("DELETE FROM messenger_messages WHERE id <> $1", &[&ids[0]])
-        .await;
     let requeued: i64 = symphony_messenger::queries::queries::dead_letters::requeue_dead_letter()
         .bind(&client, &dead_letter)
         .opt()
         .await
         .unwrap()
-        .map_or(0, |id| id);
+        .expect("the dead letter exists");
     let healed = Starts::default();
     let worker = email_worker(&db)
         .handle::<SendEmail, _>({
