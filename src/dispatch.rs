@@ -5,18 +5,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use deadpool_postgres::Pool;
-use messenger_queries::client::GenericClient;
-use messenger_queries::client::Params;
-use messenger_queries::queries::dispatch::{
-    DispatchBatchParams, DispatchBatchUniformParams, DispatchIdempotentParams,
-    DispatchMessageParams, dispatch_batch, dispatch_batch_uniform, dispatch_idempotent,
-    dispatch_message,
+use messenger_queries::sql::dispatch::{
+    DISPATCH_BATCH, DISPATCH_BATCH_UNIFORM, DISPATCH_IDEMPOTENT, DISPATCH_MESSAGE,
 };
 use serde_json::{Map, Value};
 
 use crate::error::MessengerError;
 use crate::message::{Accepts, Message};
 use crate::registry::Registry;
+use crate::statements::{Application, Executor, Pooled, StatementMode, Target};
 use crate::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators, parse_payload};
 
 /// The header that carries the message type name.
@@ -187,9 +184,10 @@ fn contains_nul(value: &Value) -> bool {
     }
 }
 
-/// Validates and inserts one message using `client` (a pooled connection, a plain client or a
-/// transaction — anything implementing the generated `GenericClient`).
-pub async fn dispatch_json_with<C: GenericClient>(
+/// Validates and inserts one message using `client`: a plain client, a pooled connection or
+/// your own transaction (so the message commits or rolls back with your work). The statement
+/// is sent unnamed (see [`Executor`]): one round trip, safe through any pooler.
+pub async fn dispatch_json_with<C: Executor>(
     client: &C,
     validators: &Validators,
     transport: &str,
@@ -205,73 +203,89 @@ pub async fn dispatch_json_with<C: GenericClient>(
         options,
         Utc::now(),
     )?;
-    insert_one(client, &m).await
+    insert_one(&Application(client), &m).await
 }
 
-async fn insert_one<C: GenericClient>(
-    client: &C,
-    m: &Prepared<'_>,
-) -> Result<Dispatched, MessengerError> {
+/// The one row a single-row statement returns.
+fn single(
+    rows: Vec<tokio_postgres::Row>,
+    statement: &str,
+) -> Result<tokio_postgres::Row, MessengerError> {
+    rows.into_iter()
+        .next()
+        .ok_or_else(|| MessengerError::Internal(format!("statement `{statement}` returned no row")))
+}
+
+async fn insert_one(target: &impl Target, m: &Prepared<'_>) -> Result<Dispatched, MessengerError> {
     let headers = m.headers();
+    let queue = m.options.queue.as_str();
     match &m.options.idempotency_key {
         Some(key) => {
-            let row = dispatch_idempotent()
-                .params(
-                    client,
-                    &DispatchIdempotentParams {
-                        transport_name: m.transport,
-                        queue_name: m.options.queue.as_str(),
-                        body: m.body,
-                        headers: &headers,
-                        priority: m.options.priority,
-                        available_at: m.available_at,
-                        scheduled_at: m.options.scheduled_at,
-                        max_retries: m.options.max_retries,
-                        idempotency_key: key.as_str(),
-                        metadata: &m.options.metadata,
-                    },
-                )
-                .one()
-                .await?;
+            let row = single(
+                target
+                    .run(
+                        &DISPATCH_IDEMPOTENT,
+                        &[
+                            ("transport_name", &m.transport),
+                            ("queue_name", &queue),
+                            ("body", m.body),
+                            ("headers", &headers),
+                            ("priority", &m.options.priority),
+                            ("available_at", &m.available_at),
+                            ("scheduled_at", &m.options.scheduled_at),
+                            ("max_retries", &m.options.max_retries),
+                            ("idempotency_key", key),
+                            ("metadata", &m.options.metadata),
+                        ],
+                    )
+                    .await?,
+                DISPATCH_IDEMPOTENT.name,
+            )?;
             Ok(Dispatched {
-                id: row.id,
-                inserted: row.inserted,
+                id: row.try_get("id")?,
+                inserted: row.try_get("inserted")?,
             })
         }
         None => {
-            let id = dispatch_message()
-                .params(
-                    client,
-                    &DispatchMessageParams {
-                        transport_name: m.transport,
-                        queue_name: m.options.queue.as_str(),
-                        body: m.body,
-                        headers: &headers,
-                        priority: m.options.priority,
-                        available_at: m.available_at,
-                        scheduled_at: m.options.scheduled_at,
-                        max_retries: m.options.max_retries,
-                        idempotency_key: None::<&str>,
-                        metadata: &m.options.metadata,
-                    },
-                )
-                .one()
-                .await?;
-            Ok(Dispatched { id, inserted: true })
+            let row = single(
+                target
+                    .run(
+                        &DISPATCH_MESSAGE,
+                        &[
+                            ("transport_name", &m.transport),
+                            ("queue_name", &queue),
+                            ("body", m.body),
+                            ("headers", &headers),
+                            ("priority", &m.options.priority),
+                            ("available_at", &m.available_at),
+                            ("scheduled_at", &m.options.scheduled_at),
+                            ("max_retries", &m.options.max_retries),
+                            ("idempotency_key", &None::<&str>),
+                            ("metadata", &m.options.metadata),
+                        ],
+                    )
+                    .await?,
+                DISPATCH_MESSAGE.name,
+            )?;
+            Ok(Dispatched {
+                id: row.try_get("id")?,
+                inserted: true,
+            })
         }
     }
 }
 
 /// Validates every item, then inserts them all in one statement (one round trip); returns
 /// their ids in order. Any invalid item fails the whole batch before SQL is sent, naming its
-/// index; any database error rolls the whole statement back.
-pub async fn dispatch_batch_with<C: GenericClient>(
+/// index; any database error rolls the whole statement back. Sent unnamed, like
+/// [`dispatch_json_with`].
+pub async fn dispatch_batch_with<C: Executor>(
     client: &C,
     validators: &Validators,
     items: &[BatchItem],
 ) -> Result<Vec<i64>, MessengerError> {
     let prepared = prepare_batch(validators, items)?;
-    insert_batch(client, &prepared).await
+    insert_batch(&Application(client), &prepared).await
 }
 
 fn prepare_batch<'a>(
@@ -312,8 +326,15 @@ fn prepare_batch<'a>(
     Ok(prepared)
 }
 
-async fn insert_batch<C: GenericClient>(
-    client: &C,
+/// The `id` of every row.
+fn ids(rows: Vec<tokio_postgres::Row>) -> Result<Vec<i64>, MessengerError> {
+    rows.iter()
+        .map(|row| row.try_get(0).map_err(MessengerError::from))
+        .collect()
+}
+
+async fn insert_batch(
+    target: &impl Target,
     prepared: &[Prepared<'_>],
 ) -> Result<Vec<i64>, MessengerError> {
     let Some(first) = prepared.first() else {
@@ -338,25 +359,25 @@ async fn insert_batch<C: GenericClient>(
             && m.options.metadata == first.options.metadata
     });
     if uniform {
-        let ids = dispatch_batch_uniform()
-            .params(
-                client,
-                &DispatchBatchUniformParams {
-                    transport_name: first.transport,
-                    queue_name: first.options.queue.as_str(),
-                    headers: &first.headers(),
-                    priority: first.options.priority,
-                    available_at: first.available_at,
-                    scheduled_at: first.options.scheduled_at,
-                    max_retries: first.options.max_retries,
-                    metadata: &first.options.metadata,
-                    bodies,
-                    idempotency_keys: keys,
-                },
+        let queue = first.options.queue.as_str();
+        let rows = target
+            .run(
+                &DISPATCH_BATCH_UNIFORM,
+                &[
+                    ("transport_name", &first.transport),
+                    ("queue_name", &queue),
+                    ("headers", &first.headers()),
+                    ("priority", &first.options.priority),
+                    ("available_at", &first.available_at),
+                    ("scheduled_at", &first.options.scheduled_at),
+                    ("max_retries", &first.options.max_retries),
+                    ("metadata", &first.options.metadata),
+                    ("bodies", &bodies),
+                    ("idempotency_keys", &keys),
+                ],
             )
-            .all()
             .await?;
-        return Ok(ids);
+        return ids(rows);
     }
     let transports: Vec<&str> = prepared.iter().map(|m| m.transport).collect();
     let queues: Vec<&str> = prepared.iter().map(|m| m.options.queue.as_str()).collect();
@@ -377,25 +398,24 @@ async fn insert_batch<C: GenericClient>(
         prepared.iter().map(|m| m.options.scheduled_at).collect();
     let retries: Vec<i32> = prepared.iter().map(|m| m.options.max_retries).collect();
     let metadata: Vec<&Value> = prepared.iter().map(|m| &m.options.metadata).collect();
-    let ids = dispatch_batch()
-        .params(
-            client,
-            &DispatchBatchParams {
-                transport_names: transports,
-                queue_names: queues,
-                bodies,
-                headers,
-                priorities,
-                available_ats: available,
-                scheduled_ats: scheduled,
-                max_retries: retries,
-                idempotency_keys: keys,
-                metadatas: metadata,
-            },
+    let rows = target
+        .run(
+            &DISPATCH_BATCH,
+            &[
+                ("transport_names", &transports),
+                ("queue_names", &queues),
+                ("bodies", &bodies),
+                ("headers", &headers),
+                ("priorities", &priorities),
+                ("available_ats", &available),
+                ("scheduled_ats", &scheduled),
+                ("max_retries", &retries),
+                ("idempotency_keys", &keys),
+                ("metadatas", &metadata),
+            ],
         )
-        .all()
         .await?;
-    Ok(ids)
+    ids(rows)
 }
 
 /// The dispatching side of Symphony Messenger on a deadpool-postgres pool.
@@ -405,6 +425,7 @@ pub struct Messenger {
     registry: &'static Registry,
     validators: &'static Validators,
     max_payload_bytes: usize,
+    mode: StatementMode,
 }
 
 impl Messenger {
@@ -416,7 +437,20 @@ impl Messenger {
             registry,
             validators: registry.validators(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            mode: StatementMode::Prepared,
         }
+    }
+
+    /// Sets how statements are sent (default [`StatementMode::Prepared`]); use
+    /// [`StatementMode::Unnamed`] when `pool` connects through a transaction-mode pooler.
+    pub fn with_statement_mode(mut self, mode: StatementMode) -> Messenger {
+        self.mode = mode;
+        self
+    }
+
+    /// How statements are sent.
+    pub fn statement_mode(&self) -> StatementMode {
+        self.mode
     }
 
     /// The application's registry.
@@ -483,7 +517,7 @@ impl Messenger {
             Utc::now(),
         )?;
         let client = self.client().await?;
-        insert_one(&client, &m).await
+        insert_one(&Pooled(&client, self.mode), &m).await
     }
 
     /// Dispatches raw JSON bytes: the size limit is checked before parsing.
@@ -504,6 +538,6 @@ impl Messenger {
         // Validate before taking a connection: an invalid batch costs no database work.
         let prepared = prepare_batch(self.validators, items)?;
         let client = self.client().await?;
-        insert_batch(&client, &prepared).await
+        insert_batch(&Pooled(&client, self.mode), &prepared).await
     }
 }

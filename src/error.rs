@@ -22,7 +22,7 @@ impl std::fmt::Display for PayloadError {
     }
 }
 
-/// Everything that can go wrong when dispatching a message.
+/// Everything that can go wrong when dispatching or consuming messages.
 #[derive(Debug, thiserror::Error)]
 pub enum MessengerError {
     /// The payload does not match its message type's schema; nothing was inserted.
@@ -82,9 +82,26 @@ pub enum MessengerError {
         /// What is wrong.
         reason: String,
     },
-    /// A dispatch option is out of range (priority outside 1–10, negative max_retries, ...).
-    #[error("invalid dispatch option: {0}")]
+    /// A dispatch or worker option is out of range (priority outside 1–10, negative
+    /// max_retries, a zero concurrency, ...).
+    #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// The worker no longer holds the lease it presented: the lease expired and the message was
+    /// rescued (and maybe claimed again, by anyone), or it was finished already. Nothing was
+    /// changed; the message is (or will be) delivered again.
+    #[error(
+        "lost the lease on message {message_id} (lease token {lease_token}); nothing was changed"
+    )]
+    LeaseLost {
+        /// The message.
+        message_id: i64,
+        /// The lease token that is no longer valid.
+        lease_token: i64,
+    },
+    /// A bug of the runtime (a statement and the code reading it disagree), reported instead of
+    /// a panic.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A batch item with an index, wrapping what went wrong with it.
     #[error("batch item {index}: {source}")]
     BatchItem {

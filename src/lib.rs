@@ -17,7 +17,11 @@ pub mod migrate;
 pub mod operations;
 pub mod registry;
 pub mod schedule;
+#[cfg(feature = "generated")]
+pub mod statements;
 pub mod validate;
+#[cfg(feature = "generated")]
+pub mod worker;
 
 pub use registry::Registry;
 

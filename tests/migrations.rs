@@ -1,4 +1,4 @@
-//! The V1 schema against a real PostgreSQL: objects, idempotency, rollback, verification,
+//! The queue's schema (V1 tables, V2 acknowledgements, V3 consuming) against a real PostgreSQL: objects, idempotency, rollback, verification,
 //! constraints, views and row level security. Each test gets its own database.
 
 use messenger_test_support::TestDb;
@@ -22,6 +22,7 @@ async fn migrated() -> (TestDb, Client) {
         [
             "V1__symphony_messenger_schema",
             "V2__acknowledged_checks",
+            "V3__consuming",
             "V4__schedules_and_operations"
         ]
     );
@@ -131,6 +132,7 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
     assert_eq!(
         triggers(&client).await,
         [
+            "trg_messenger_messages_notify",
             "trg_messenger_messages_updated_at",
             "trg_messenger_schedules_updated_at",
             "trg_messenger_transports_updated_at"
@@ -138,7 +140,11 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
     );
     assert_eq!(
         functions(&client).await,
-        ["messenger_requeue_dead_letters", "messenger_set_updated_at"]
+        [
+            "messenger_notify_consumable",
+            "messenger_requeue_dead_letters",
+            "messenger_set_updated_at"
+        ]
     );
     assert_eq!(types(&client).await, ["messenger_message_status"]);
 
@@ -163,11 +169,12 @@ async fn up_creates_exactly_the_expected_objects_and_up_again_changes_nothing() 
     assert!(migrate::apply(&mut client).await.unwrap().is_empty());
     // ... and the SQL itself is idempotent when run again by hand.
     let migrations = Migrations::queue();
-    let (_, sql) = migrations.sql().next().expect("one migration");
-    client
-        .batch_execute(sql)
-        .await
-        .expect("second run succeeds");
+    for (id, sql) in migrations.sql() {
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("second run of {id}: {e}"));
+    }
     assert_eq!(catalog_fingerprint(&client).await, before);
     assert!(migrate::verify(&mut client).await.unwrap().is_complete());
 }
@@ -180,7 +187,24 @@ async fn up_down_up_leaves_nothing_after_down() {
     assert_eq!(rolled.map(|id| id.version), Some(4));
     assert!(
         migrate::verify(&mut client).await.unwrap().is_complete(),
-        "V4's rollback leaves exactly what V1 and V2 build"
+        "V4's rollback leaves exactly what V1 to V3 build"
+    );
+    let rolled = queue.rollback_latest(&mut client).await.unwrap();
+    assert_eq!(rolled.map(|id| id.version), Some(3));
+    let left = names(
+        &client,
+        "SELECT 'column ' || attname FROM pg_attribute
+          WHERE attrelid = 'messenger_messages'::regclass AND attname = 'lease_token'
+         UNION ALL SELECT 'class ' || relname FROM pg_class WHERE relname = 'messenger_lease_token_seq'
+         UNION ALL SELECT 'proc ' || proname FROM pg_proc WHERE proname = 'messenger_notify_consumable'
+         UNION ALL SELECT 'options ' || array_to_string(reloptions, ',') FROM pg_class
+          WHERE relname = 'messenger_messages' AND reloptions IS NOT NULL",
+    )
+    .await;
+    assert!(left.is_empty(), "V3's rollback left {left:?}");
+    assert!(
+        migrate::verify(&mut client).await.unwrap().is_complete(),
+        "V3's rollback leaves exactly what V1 and V2 build"
     );
     let rolled = queue.rollback_latest(&mut client).await.unwrap();
     assert_eq!(rolled.map(|id| id.version), Some(2));
@@ -212,10 +236,10 @@ async fn up_down_up_leaves_nothing_after_down() {
     assert!(leftovers.is_empty(), "left behind by down: {leftovers:?}");
     let status = queue.status(&mut client).await.unwrap();
     assert!(status.applied.is_empty());
-    assert_eq!(status.pending.len(), 3);
+    assert_eq!(status.pending.len(), 4);
     assert_eq!(queue.rollback_latest(&mut client).await.unwrap(), None);
 
-    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 3);
+    assert_eq!(migrate::apply(&mut client).await.unwrap().len(), 4);
     assert!(migrate::verify(&mut client).await.unwrap().is_complete());
 }
 

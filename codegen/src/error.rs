@@ -42,8 +42,9 @@ pub enum Error {
     /// Reading the scratch database's catalog into the IR.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    /// The nullable-column lint's statements.
-    #[error("lint: {}", symphony_messenger::error::db_error_text(.0))]
+    /// Our own PREPARE of the queries (their parameter types for the query crate's `sql`
+    /// module and their result columns for the nullable-column lint).
+    #[error("preparing the queries: {}", symphony_messenger::error::db_error_text(.0))]
     Lint(tokio_postgres::Error),
     /// An emitter refused the IR.
     #[error(transparent)]
@@ -340,7 +341,7 @@ mod tests {
                 .unwrap_err(),
         );
         assert_eq!(err.exit_code(), exit_codes::DATABASE, "{err}");
-        let lint = crate::introspect::result_columns(&client, &["SELECT 1"])
+        let lint = crate::introspect::prepare_queries(&client, &["SELECT 1"])
             .await
             .unwrap_err();
         assert_eq!(Error::Lint(lint).exit_code(), exit_codes::DATABASE);

@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use tokio_postgres::Client;
-
-use crate::introspect;
+use crate::introspect::PreparedQuery;
 use crate::load::queries::{NOT_NULL_MARKER, QuerySource};
 use crate::warnings::{Warning, WarningCode};
 
@@ -12,16 +10,14 @@ use crate::warnings::{Warning, WarningCode};
 ///
 /// cornucopia trusts the annotation: an unmarked column that turns out NULL fails at run time
 /// while reading the row, after the statement (say, a claim) has already committed.
-pub async fn nullable_columns(
-    client: &Client,
+pub fn nullable_columns(
     queries: &[QuerySource],
+    prepared: &[PreparedQuery],
     shown_root: &Path,
-) -> Result<Vec<Warning>, tokio_postgres::Error> {
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    let sqls: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
-    let columns = introspect::result_columns(client, &sqls).await?;
-    for (query, columns) in queries.iter().zip(columns) {
-        for column in columns {
+    for (query, prepared) in queries.iter().zip(prepared) {
+        for column in &prepared.columns {
             if !column.nullable_in_catalog
                 || query.nullable.contains(&column.name)
                 || query.not_null.contains(&column.name)
@@ -45,5 +41,5 @@ pub async fn nullable_columns(
             });
         }
     }
-    Ok(warnings)
+    warnings
 }

@@ -145,6 +145,37 @@ async fn generate_in(
         }
         None => (client, None),
     };
+    // Our own PREPARE of every query, as the `sql` module will carry it (compacted): its
+    // parameter types for that module, its result columns for the nullability lint, and the
+    // proof that the compacted text is still the query.
+    let queries = inputs.queries.as_deref().unwrap_or_default();
+    let compacted: Vec<String> = queries
+        .iter()
+        .map(|q| load::queries::compact(&q.sql))
+        .collect();
+    let sqls: Vec<&str> = compacted.iter().map(String::as_str).collect();
+    let prepared = introspect::prepare_queries(&client, &sqls)
+        .await
+        .map_err(Error::Lint)?;
+    if !queries.is_empty() {
+        let lib_path = config.rust.dir.join("src/lib.rs");
+        let lib_rs = files
+            .get(&lib_path)
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .ok_or_else(|| {
+                rust_queries::QueriesError::InvalidCrate(
+                    "cornucopia wrote no src/lib.rs".to_owned(),
+                )
+            })?;
+        files.replace(lib_path, rust_queries::with_sql_module(&lib_rs));
+        let sql_path = config.rust.dir.join("src/sql.rs");
+        let module = rustfmt::format(
+            &sql_path.display().to_string(),
+            &rust_queries::sql_module(queries, &prepared),
+        )?;
+        files.insert(sql_path, module)?;
+    }
+    timings.phase("queries' parameter types");
 
     let (names, explicit) = config.database_schemas();
     let database = introspect::catalog::DatabaseSchemas { names, explicit };
@@ -158,15 +189,7 @@ async fn generate_in(
     timings.phase("rustfmt");
     files.extend_under(Path::new(""), emitted)?;
 
-    warnings.extend(
-        lint::nullable_columns(
-            &client,
-            inputs.queries.as_deref().unwrap_or_default(),
-            Path::new(""),
-        )
-        .await
-        .map_err(Error::Lint)?,
-    );
+    warnings.extend(lint::nullable_columns(queries, &prepared, Path::new("")));
     timings.phase("lint");
     if let Some(check) = crate_check {
         tokio::task::spawn_blocking(move || check.wait())

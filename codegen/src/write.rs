@@ -107,6 +107,12 @@ impl FileMap {
         }
     }
 
+    /// Replaces the contents of a file that is there, or adds it (a stage rewriting what an
+    /// earlier one produced, such as the query crate's `lib.rs`).
+    pub fn replace(&mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), contents.into());
+    }
+
     /// Adds every file of `other` under `prefix` (each as [`FileMap::insert`] does).
     pub fn extend_under(&mut self, prefix: &Path, other: FileMap) -> Result<(), DuplicatePath> {
         for (path, contents) in other.files {

@@ -16,7 +16,9 @@ fn messenger_gen(args: &[&str], database_url: Option<&str>) -> Output {
     cmd.output().expect("messenger-gen runs")
 }
 
-const QUEUE_APPLIED: &str = "applied V1__symphony_messenger_schema (queue)\napplied V2__acknowledged_checks (queue)\n\
+const QUEUE_APPLIED: &str = "applied V1__symphony_messenger_schema (queue)\n\
+     applied V2__acknowledged_checks (queue)\n\
+     applied V3__consuming (queue)\n\
      applied V4__schedules_and_operations (queue)\n";
 
 #[tokio::test]
@@ -49,6 +51,7 @@ async fn up_verify_status_down_round_trip() {
         text(&status.stdout),
         "queue        applied  V1__symphony_messenger_schema\n\
          queue        applied  V2__acknowledged_checks\n\
+         queue        applied  V3__consuming\n\
          queue        applied  V4__schedules_and_operations\n"
     );
 
@@ -68,6 +71,9 @@ async fn up_verify_status_down_round_trip() {
         "rolled back V4__schedules_and_operations (queue)\n"
     );
     let down = messenger_gen(&["migrate", "down", "--queue"], url);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    assert_eq!(text(&down.stdout), "rolled back V3__consuming (queue)\n");
+    let down = messenger_gen(&["migrate", "down", "--queue"], url);
     assert_eq!(
         text(&down.stdout),
         "rolled back V2__acknowledged_checks (queue)\n"
@@ -82,6 +88,7 @@ async fn up_verify_status_down_round_trip() {
         text(&status.stdout),
         "queue        pending  V1__symphony_messenger_schema\n\
          queue        pending  V2__acknowledged_checks\n\
+         queue        pending  V3__consuming\n\
          queue        pending  V4__schedules_and_operations\n"
     );
 

@@ -148,9 +148,11 @@ async fn exported_files_applied_with_psql_build_the_schema_migrate_up_builds() {
         [
             "20000101000001_queue_symphony_messenger_schema.sql",
             "20000101000002_queue_acknowledged_checks.sql",
+            "20000101000003_queue_consuming.sql",
             "20000101000004_queue_schedules_and_operations.sql",
             "20000102000001_message_types.sql",
             "20000102000002_orders.sql",
+            "20000102000003_outbox.sql",
         ],
         "{}",
         text(&export.stdout)

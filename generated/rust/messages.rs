@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../schema/V2__acknowledged_checks.sql"),
     ),
     (
+        "V3__consuming",
+        include_str!("../../schema/V3__consuming.sql"),
+    ),
+    (
         "V4__schedules_and_operations",
         include_str!("../../schema/V4__schedules_and_operations.sql"),
     ),
@@ -74,6 +78,10 @@ pub const ROLLBACKS: &[(&str, &str)] = &[
     (
         "V2__acknowledged_checks",
         include_str!("../../schema/rollback/V2__acknowledged_checks.sql"),
+    ),
+    (
+        "V3__consuming",
+        include_str!("../../schema/rollback/V3__consuming.sql"),
     ),
     (
         "V4__schedules_and_operations",

@@ -144,6 +144,8 @@ export type Database = {
           updated_at: string
           /** Time at which processing finished (completed or finally failed), or NULL while still pending or processing. */
           processed_at: string | null
+          /** Fencing token of the current lease, drawn from messenger_lease_token_seq by the claim; ack, retry, dead letter, renewal and release must present it, so a worker that lost its lease (even one reusing a worker name) changes nothing. NULL when not leased. */
+          lease_token: number | null
         }
         Insert: {
           id?: never
@@ -166,6 +168,7 @@ export type Database = {
           created_at?: string
           updated_at?: string
           processed_at?: string | null
+          lease_token?: number | null
         }
         Update: {
           id?: never
@@ -188,6 +191,7 @@ export type Database = {
           created_at?: string
           updated_at?: string
           processed_at?: string | null
+          lease_token?: number | null
         }
         Relationships: []
       }

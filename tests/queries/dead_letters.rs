@@ -23,7 +23,7 @@ async fn requeue_dead_letter_enqueues_a_fresh_pending_copy() {
         .await
         .unwrap();
     assert_eq!(m.id, original);
-    let failed_id = dead_letter(&client, original, "worker-a", "boom")
+    let failed_id = dead_letter(&client, original, m.lease_token, "boom")
         .await
         .unwrap();
 
@@ -113,7 +113,7 @@ async fn list_dead_letters_lists_one_transport_most_recent_failure_first() {
     for n in 1..=3 {
         let m = claimed(&client, n, "w").await;
         failed.push(
-            dead_letter(&client, m.id, "w", &format!("error {n}"))
+            dead_letter(&client, m.id, m.lease_token, &format!("error {n}"))
                 .await
                 .unwrap(),
         );
@@ -140,7 +140,7 @@ async fn list_dead_letters_lists_one_transport_most_recent_failure_first() {
         .await
         .unwrap();
     assert_eq!(billing.id, other);
-    let billing_failed = dead_letter(&client, other, "w", "billing error")
+    let billing_failed = dead_letter(&client, other, billing.lease_token, "billing error")
         .await
         .unwrap();
 
@@ -192,7 +192,11 @@ async fn requeue_dead_letters_requeues_each_once_also_when_asked_twice() {
     let mut dead = Vec::new();
     for n in 1..=3 {
         let m = claimed(&client, n, "w").await;
-        dead.push(dead_letter(&client, m.id, "w", "boom").await.unwrap());
+        dead.push(
+            dead_letter(&client, m.id, m.lease_token, "boom")
+                .await
+                .unwrap(),
+        );
     }
     let requeue = |ids: Vec<i64>| {
         let client = &client;

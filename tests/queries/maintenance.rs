@@ -119,8 +119,12 @@ async fn purging_a_message_frees_its_idempotency_key() {
     };
     let first = send().await;
     assert!(first.inserted);
-    assert_eq!(ids(&claim(&client, "w", 1).await), [first.id]);
-    assert_eq!(ack(&client, first.id, "w").await, Some(first.id));
+    let claimed_first = claim(&client, "w", 1).await;
+    assert_eq!(ids(&claimed_first), [first.id]);
+    assert_eq!(
+        ack(&client, first.id, claimed_first[0].lease_token).await,
+        Some(first.id)
+    );
     assert_eq!(
         send().await,
         dispatch::DispatchIdempotent {

@@ -164,9 +164,9 @@ pub(crate) async fn claimed(client: &Client, n: i64, worker: &str) -> consume::C
     rows.remove(0)
 }
 
-pub(crate) async fn ack(client: &Client, id: i64, worker: &str) -> Option<i64> {
+pub(crate) async fn ack(client: &Client, id: i64, lease_token: i64) -> Option<i64> {
     consume::ack_message()
-        .bind(client, &id, &worker)
+        .bind(client, &id, &lease_token)
         .opt()
         .await
         .expect("ack_message")
@@ -175,7 +175,7 @@ pub(crate) async fn ack(client: &Client, id: i64, worker: &str) -> Option<i64> {
 pub(crate) async fn dead_letter(
     client: &Client,
     id: i64,
-    worker: &str,
+    lease_token: i64,
     error: &str,
 ) -> Option<i64> {
     consume::dead_letter_message()
@@ -183,13 +183,24 @@ pub(crate) async fn dead_letter(
             client,
             &error,
             &id,
-            &worker,
+            &lease_token,
             &Some("app::Boom"),
             &Some("at handler.rs:1"),
         )
         .opt()
         .await
         .expect("dead_letter_message")
+}
+
+/// Makes the lease of message `id` expire now (as if its worker had stopped renewing it).
+pub(crate) async fn expire(client: &Client, id: i64) {
+    client
+        .execute(
+            "UPDATE messenger_messages SET lock_expires_at = now() - interval '1 second' WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
 }
 
 pub(crate) async fn status(client: &Client, id: i64) -> String {

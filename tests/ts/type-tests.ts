@@ -64,8 +64,15 @@ const _statusConstants: Equals<
 > = true;
 const _tableNames: Equals<
   keyof Database["public"]["Tables"],
-  "messenger_failed_messages" | "messenger_messages" | "messenger_schedules" | "messenger_transports"
+  | "demo_outbox"
+  | "messenger_failed_messages"
+  | "messenger_messages"
+  | "messenger_schedules"
+  | "messenger_transports"
 > = true;
+// The demo application's own table (its worker's outbox) is typed like the queue's.
+const _outboxId: Equals<Tables<"demo_outbox">["message_id"], number> = true;
+const _outboxSentAt: Equals<TablesInsert<"demo_outbox">["sent_at"], string | undefined> = true;
 const _viewNames: Equals<
   keyof Database["public"]["Views"],
   "messenger_failed_summary" | "messenger_queue_depth" | "messenger_schedules_summary"

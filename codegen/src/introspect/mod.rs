@@ -20,12 +20,22 @@ pub struct ResultColumn {
     pub nullable_in_catalog: bool,
 }
 
-/// Prepares every query (pipelined on the one connection) and reports, for each result column,
-/// whether it reads a plain table column that the catalog says may be NULL.
-pub async fn result_columns(
+/// What PostgreSQL says about one prepared query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedQuery {
+    /// Its parameters' types, `$1` first.
+    pub params: Vec<tokio_postgres::types::Type>,
+    /// Its result columns.
+    pub columns: Vec<ResultColumn>,
+}
+
+/// Prepares every query (pipelined on the one connection) and reports its parameter types and,
+/// for each result column, whether it reads a plain table column that the catalog says may be
+/// NULL.
+pub async fn prepare_queries(
     client: &Client,
     sqls: &[&str],
-) -> Result<Vec<Vec<ResultColumn>>, tokio_postgres::Error> {
+) -> Result<Vec<PreparedQuery>, tokio_postgres::Error> {
     let statements =
         futures::future::try_join_all(sqls.iter().map(|sql| client.prepare(sql))).await?;
     let mut oids: Vec<u32> = Vec::new();
@@ -53,8 +63,9 @@ pub async fn result_columns(
         .collect();
     Ok(statements
         .iter()
-        .map(|statement| {
-            statement
+        .map(|statement| PreparedQuery {
+            params: statement.params().to_vec(),
+            columns: statement
                 .columns()
                 .iter()
                 .map(|column| {
@@ -68,7 +79,7 @@ pub async fn result_columns(
                         nullable_in_catalog: source.is_some_and(|(_, nullable)| *nullable),
                     }
                 })
-                .collect()
+                .collect(),
         })
         .collect())
 }

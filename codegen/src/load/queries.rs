@@ -20,6 +20,8 @@ pub struct QuerySource {
     pub name: String,
     /// The SQL with named parameters replaced by `$1`, `$2`, ...
     pub sql: String,
+    /// The parameters' names in `$n` order (the first is `$1`).
+    pub params: Vec<String>,
     /// Result columns marked nullable with `?` (inline or through a `--:` row type).
     pub nullable: BTreeSet<String>,
     /// Result columns declared non-null by the query author with [`NOT_NULL_MARKER`].
@@ -107,11 +109,13 @@ pub fn parse(file: &Path, text: &str) -> Vec<QuerySource> {
                     .collect::<Vec<_>>()
             })
             .collect();
+        let (sql, params) = number_params(&raw);
         queries.push(QuerySource {
             file: file.to_path_buf(),
             line,
             name,
-            sql: number_params(&raw),
+            sql,
+            params,
             nullable,
             not_null,
         });
@@ -146,8 +150,9 @@ fn nullable_idents(list: &str) -> BTreeSet<String> {
 }
 
 /// Replaces `:name` parameters by `$n` (numbered by first appearance), leaving `::casts`,
-/// string literals, quoted identifiers and comments alone.
-pub fn number_params(sql: &str) -> String {
+/// string literals, quoted identifiers and comments alone; returns the SQL and the names in
+/// `$n` order.
+pub fn number_params(sql: &str) -> (String, Vec<String>) {
     let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len());
     let mut names: Vec<String> = Vec::new();
@@ -201,7 +206,115 @@ pub fn number_params(sql: &str) -> String {
             }
         }
     }
-    out
+    (out, names)
+}
+
+/// `sql` as one line for sending: `--` and `/* */` comments removed, runs of whitespace turned
+/// into one space, the final `;` dropped. String literals (escapes in `E'...'` included), quoted
+/// identifiers and dollar-quoted strings are kept as written. The pipeline PREPAREs the result,
+/// so a query this could break fails generation instead of being emitted.
+pub fn compact(sql: &str) -> String {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut space = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '-' && chars.get(i + 1) == Some(&'-') {
+            i = chars[i..]
+                .iter()
+                .position(|&d| d == '\n')
+                .map_or(chars.len(), |p| i + p);
+            space = true;
+            continue;
+        }
+        if c == '/' && chars.get(i + 1) == Some(&'*') {
+            i = block_comment_end(&chars, i);
+            space = true;
+            continue;
+        }
+        if c.is_whitespace() {
+            space = true;
+            i += 1;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        let end = quoted_end(&chars, i).unwrap_or(i + 1);
+        out.extend(&chars[i..end]);
+        i = end;
+    }
+    out.trim_end().trim_end_matches(';').trim_end().to_owned()
+}
+
+/// The end (exclusive) of the `/* */` comment starting at `i` (PostgreSQL nests them).
+fn block_comment_end(chars: &[char], i: usize) -> usize {
+    let mut depth = 0;
+    let mut j = i;
+    while j + 1 < chars.len() {
+        match (chars[j], chars[j + 1]) {
+            ('/', '*') => {
+                depth += 1;
+                j += 2;
+            }
+            ('*', '/') => {
+                depth -= 1;
+                j += 2;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => j += 1,
+        }
+    }
+    chars.len()
+}
+
+/// The end (exclusive) of the string literal, quoted identifier or dollar-quoted string that
+/// starts at `i`, if one does. (`'it''s'` reads as two adjacent literals, which copies the same.)
+fn quoted_end(chars: &[char], i: usize) -> Option<usize> {
+    match chars[i] {
+        '\'' => {
+            // Backslash escapes only in E'...' (the E not ending a longer identifier).
+            let escapes = i > 0
+                && matches!(chars[i - 1], 'E' | 'e')
+                && (i < 2 || !(chars[i - 2].is_alphanumeric() || chars[i - 2] == '_'));
+            let mut j = i + 1;
+            while j < chars.len() {
+                match chars[j] {
+                    '\\' if escapes => j += 2,
+                    '\'' => return Some(j + 1),
+                    _ => j += 1,
+                }
+            }
+            Some(chars.len())
+        }
+        '"' => Some(
+            chars[i + 1..]
+                .iter()
+                .position(|&d| d == '"')
+                .map_or(chars.len(), |p| i + 1 + p + 1),
+        ),
+        '$' => {
+            // $tag$ or $$ (a tag does not start with a digit: `$1` is a parameter).
+            let tag_len = chars[i + 1..]
+                .iter()
+                .position(|&d| !(d.is_alphanumeric() || d == '_'))?;
+            if chars.get(i + 1 + tag_len) != Some(&'$')
+                || chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                return None;
+            }
+            let tag = &chars[i..i + tag_len + 2];
+            let body = i + tag.len();
+            (body..=chars.len().saturating_sub(tag.len()))
+                .find(|&j| chars[j..j + tag.len()] == *tag)
+                .map_or(Some(chars.len()), |j| Some(j + tag.len()))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +337,7 @@ mod tests {
         assert_eq!(qs[0].name, "first");
         assert_eq!(qs[0].line, 2);
         assert_eq!(qs[0].nullable, BTreeSet::from(["locked_by".to_owned()]));
+        assert_eq!(qs[0].params, ["x", "y"]);
         assert_eq!(
             qs[0].sql.trim(),
             "SELECT id, locked_by FROM t WHERE id = $1 AND y = $2::text AND z = $1;"
@@ -234,5 +348,29 @@ mod tests {
             BTreeSet::from(["c".to_owned(), "d".to_owned()])
         );
         assert_eq!(qs[2].sql.trim(), "SELECT ':not_a_param', \"col:x\" FROM t;");
+        assert!(qs[2].params.is_empty());
+    }
+
+    #[test]
+    fn compact_drops_comments_and_folds_whitespace_outside_literals() {
+        let sql = "-- leading\nSELECT  a, -- why\n  'x  -- kept'\n  , \"two  words\"\nFROM t\n;\n";
+        assert_eq!(
+            compact(sql),
+            "SELECT a, 'x  -- kept' , \"two  words\" FROM t"
+        );
+        assert_eq!(compact("SELECT 1"), "SELECT 1");
+    }
+
+    #[test]
+    fn compact_keeps_dollar_quotes_escaped_strings_and_drops_block_comments() {
+        assert_eq!(
+            compact("SELECT $$a -- b\n  c$$, $x$ '' $x$ /* one /* nested */ two */ , $1\n"),
+            "SELECT $$a -- b\n  c$$, $x$ '' $x$ , $1"
+        );
+        assert_eq!(
+            compact("SELECT E'it\\'s -- not a comment', 'a''b'  -- gone\n"),
+            "SELECT E'it\\'s -- not a comment', 'a''b'"
+        );
+        assert_eq!(compact("SELECT note'x'"), "SELECT note'x'");
     }
 }

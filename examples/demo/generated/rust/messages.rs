@@ -720,6 +720,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../schema/V1__message_types.sql"),
     ),
     ("V2__orders", include_str!("../../schema/V2__orders.sql")),
+    ("V3__outbox", include_str!("../../schema/V3__outbox.sql")),
 ];
 
 /// Their rollback scripts, embedded from `rollback/`: (file stem, SQL).
@@ -731,6 +732,10 @@ pub const ROLLBACKS: &[(&str, &str)] = &[
     (
         "V2__orders",
         include_str!("../../schema/rollback/V2__orders.sql"),
+    ),
+    (
+        "V3__outbox",
+        include_str!("../../schema/rollback/V3__outbox.sql"),
     ),
 ];
 

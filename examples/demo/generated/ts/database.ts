@@ -11,6 +11,32 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      /** Emails the demo worker has sent: one row per handled send_email message. */
+      demo_outbox: {
+        Row: {
+          /** The id of the handled message in messenger_messages; unique, so a message is sent once. */
+          message_id: number
+          /** The recipient. */
+          to_address: string
+          /** The subject line. */
+          subject: string
+          /** When the worker sent it. */
+          sent_at: string
+        }
+        Insert: {
+          message_id: number
+          to_address: string
+          subject: string
+          sent_at?: string
+        }
+        Update: {
+          message_id?: number
+          to_address?: string
+          subject?: string
+          sent_at?: string
+        }
+        Relationships: []
+      }
       /** Dead-letter store: a copy of every message whose delivery failed permanently, together with the error that caused it, kept for inspection and manual replay. */
       messenger_failed_messages: {
         Row: {
@@ -144,6 +170,8 @@ export type Database = {
           updated_at: string
           /** Time at which processing finished (completed or finally failed), or NULL while still pending or processing. */
           processed_at: string | null
+          /** Fencing token of the current lease, drawn from messenger_lease_token_seq by the claim; ack, retry, dead letter, renewal and release must present it, so a worker that lost its lease (even one reusing a worker name) changes nothing. NULL when not leased. */
+          lease_token: number | null
         }
         Insert: {
           id?: never
@@ -166,6 +194,7 @@ export type Database = {
           created_at?: string
           updated_at?: string
           processed_at?: string | null
+          lease_token?: number | null
         }
         Update: {
           id?: never
@@ -188,6 +217,7 @@ export type Database = {
           created_at?: string
           updated_at?: string
           processed_at?: string | null
+          lease_token?: number | null
         }
         Relationships: []
       }

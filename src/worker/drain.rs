@@ -1,0 +1,129 @@
+//! Graceful drain: stop claiming, hand claimed-but-unstarted messages back at once (no attempt
+//! counted), let running handlers finish until the drain deadline, then cancel them (their
+//! attempt counts), write every outcome, and only then stop the heartbeat — so a drained worker
+//! leaves nothing in `processing`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::error::MessengerError;
+use crate::worker::Shared;
+use crate::worker::lease::{Delivery, Lease};
+use crate::worker::metrics::Counter;
+
+/// What a drain did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    /// Claimed messages that had not started, handed back to the queue without an attempt.
+    pub released: usize,
+    /// Handlers still running at the drain deadline, cancelled (their attempt counted).
+    pub cancelled: usize,
+    /// Leases still held after the drain (0 unless the database failed during it; those
+    /// messages return when their leases expire).
+    pub still_held: usize,
+}
+
+/// The running parts of a worker, stopped in order by [`drain`].
+pub(crate) struct Running {
+    pub(crate) fetcher: JoinHandle<()>,
+    pub(crate) stop_fetching: CancellationToken,
+    pub(crate) runner: JoinHandle<mpsc::UnboundedReceiver<Delivery>>,
+    pub(crate) stop_running: CancellationToken,
+    pub(crate) handlers: TaskTracker,
+    pub(crate) cancel_handlers: CancellationToken,
+    pub(crate) finisher: JoinHandle<()>,
+    pub(crate) background: Vec<JoinHandle<()>>,
+    pub(crate) stop_background: CancellationToken,
+}
+
+/// Drains the worker.
+pub(crate) async fn drain(
+    shared: Arc<Shared>,
+    running: Running,
+) -> Result<DrainReport, MessengerError> {
+    let mut report = DrainReport::default();
+    // 1. No new claims. A claim in flight completes; its messages land in the buffer.
+    running.stop_fetching.cancel();
+    let _ = running.fetcher.await;
+    // 2. No new starts.
+    running.stop_running.cancel();
+    let buffer = running.runner.await;
+    // 3. Hand back what never started.
+    let mut unstarted: Vec<Lease> = Vec::new();
+    if let Ok(mut buffer) = buffer {
+        buffer.close();
+        while let Ok(delivery) = buffer.try_recv() {
+            unstarted.push(delivery.lease);
+        }
+    }
+    let mut failure = None;
+    if !unstarted.is_empty() {
+        match release(&shared, &unstarted).await {
+            Ok(fenced) => {
+                report.released = fenced.done.len();
+                shared.metrics.add(Counter::Released, fenced.done.len());
+                shared.metrics.add(Counter::LeaseLost, fenced.lost.len());
+                for lease in fenced.done.iter().chain(&fenced.lost) {
+                    shared.leases.remove(*lease);
+                }
+            }
+            Err(err) => failure = Some(err),
+        }
+    }
+    // 4. Let running handlers finish until the deadline, then cancel them.
+    running.handlers.close();
+    let deadline = shared.config.drain_timeout;
+    if tokio::time::timeout(deadline, running.handlers.wait())
+        .await
+        .is_err()
+    {
+        report.cancelled = running.handlers.len();
+        tracing::warn!(
+            transport = %shared.transport,
+            cancelled = report.cancelled,
+            "drain deadline of {deadline:?} passed; cancelling the running handlers"
+        );
+        running.cancel_handlers.cancel();
+        running.handlers.wait().await;
+    }
+    // 5. Every handler task is done and the runner is gone, so every sender of finished
+    // attempts is dropped: the finisher writes what is left and ends.
+    let _ = running.finisher.await;
+    // 6. Only now stop renewing.
+    running.stop_background.cancel();
+    for task in running.background {
+        let _ = task.await;
+    }
+    report.still_held = shared.leases.len();
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(report),
+    }
+}
+
+/// Releases with a few tries: a drain should not leave messages waiting for their leases to
+/// expire because of one failed statement.
+async fn release(
+    shared: &Shared,
+    leases: &[Lease],
+) -> Result<crate::worker::Fenced, MessengerError> {
+    let mut pause = Duration::from_millis(50);
+    let mut attempt = 1;
+    loop {
+        match shared.consumer.release(leases).await {
+            Ok(fenced) => return Ok(fenced),
+            Err(err) if attempt >= 5 => return Err(err),
+            Err(err) => {
+                tracing::warn!(error = %err, attempt, "handing back unstarted messages failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+        }
+    }
+}

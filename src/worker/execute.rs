@@ -1,0 +1,312 @@
+//! Running claimed messages: at most `concurrency` handlers at once, each in its own task with
+//! its tracing span; the body is validated against its type's schema before any handler sees
+//! it; the hard deadline, panics and cancellation end an attempt; the result becomes an
+//! [`Outcome`] for the finisher.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::FutureExt as _;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument as _;
+
+use crate::error::MessengerError;
+use crate::worker::Shared;
+use crate::worker::handler::{Context, HandlerError};
+use crate::worker::lease::{Delivery, Lease};
+
+/// An attempt's failure as recorded with a retry or a dead letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    pub(crate) class: String,
+    pub(crate) trace: Option<String>,
+}
+
+impl Failure {
+    fn new(class: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            class: class.to_owned(),
+            trace: None,
+        }
+    }
+}
+
+/// What is to be done with a message after its attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// Handled: ack it.
+    Ack,
+    /// Handled and acked in the application's transaction: nothing to do.
+    AckedInTransaction,
+    /// Failed, attempts left: attempt again after `delay`.
+    Retry { delay: Duration, failure: Failure },
+    /// Failed for good: to the dead letters.
+    DeadLetter { failure: Failure },
+    /// The lease was lost: nothing may be written.
+    Abandoned,
+}
+
+/// A finished attempt, for the finisher.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub(crate) lease: Lease,
+    pub(crate) outcome: Outcome,
+    pub(crate) span: tracing::Span,
+    pub(crate) started: Instant,
+}
+
+/// Starts a handler task for every message from `buffer` while fewer than `concurrency` run,
+/// until `stop`; returns the buffer with what was not started, for the drain to hand back.
+pub(crate) async fn run_loop(
+    shared: Arc<Shared>,
+    mut buffer: mpsc::UnboundedReceiver<Delivery>,
+    finished: mpsc::UnboundedSender<Finished>,
+    handlers_cancelled: CancellationToken,
+    tracker: TaskTracker,
+    stop: CancellationToken,
+) -> mpsc::UnboundedReceiver<Delivery> {
+    let slots = Arc::new(Semaphore::new(shared.config.concurrency));
+    loop {
+        let slot = tokio::select! {
+            biased;
+            () = stop.cancelled() => return buffer,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return buffer,
+            },
+        };
+        let delivery = tokio::select! {
+            biased;
+            () = stop.cancelled() => return buffer,
+            delivery = buffer.recv() => match delivery {
+                Some(delivery) => delivery,
+                None => return buffer,
+            },
+        };
+        let span = span_of(&shared, &delivery);
+        let lease = delivery.lease;
+        let cancel = match shared.leases.cancellation(lease) {
+            Some(cancel) if !shared.leases.is_lost(lease) => cancel,
+            // Lost while it waited in the buffer: never started.
+            _ => {
+                let _ = finished.send(Finished {
+                    lease,
+                    outcome: Outcome::Abandoned,
+                    span,
+                    started: Instant::now(),
+                });
+                continue;
+            }
+        };
+        let shared = shared.clone();
+        let finished = finished.clone();
+        let handlers_cancelled = handlers_cancelled.clone();
+        tracker.spawn(async move {
+            let started = Instant::now();
+            let outcome = execute(&shared, delivery, cancel, &handlers_cancelled)
+                .instrument(span.clone())
+                .await;
+            let _ = finished.send(Finished {
+                lease,
+                outcome,
+                span,
+                started,
+            });
+            drop(slot);
+        });
+    }
+}
+
+fn span_of(shared: &Shared, delivery: &Delivery) -> tracing::Span {
+    tracing::info_span!(
+        "symphony_messenger.message",
+        message_id = delivery.lease.message_id,
+        message_type = delivery.message_type.as_deref().unwrap_or(""),
+        transport = %shared.transport,
+        queue = %delivery.queue,
+        attempt = delivery.attempt,
+        outcome = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+/// One attempt of one message.
+async fn execute(
+    shared: &Shared,
+    delivery: Delivery,
+    cancel: CancellationToken,
+    handlers_cancelled: &CancellationToken,
+) -> Outcome {
+    let Some(message_type) = delivery.message_type.clone() else {
+        return Outcome::DeadLetter {
+            failure: Failure::new(
+                "UnknownMessageType",
+                "the message has no string headers.message_type, so no schema and no handler apply",
+            ),
+        };
+    };
+    // The body is checked against its type's schema before any handler sees it: a body that
+    // no longer matches (edited in the table, or from a sender that skipped validation) is a
+    // permanent failure, not a retry.
+    let validators = shared.registry.validators();
+    if let Err(err) = validators.validate(&delivery.transport, &message_type, &delivery.body) {
+        let failure = match err {
+            MessengerError::Validation { errors, .. } => Failure::new(
+                "InvalidPayload",
+                format!(
+                    "the body does not match the `{message_type}` schema of transport `{}`: {}",
+                    delivery.transport,
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ),
+            other => Failure::new("UnknownMessageType", other.to_string()),
+        };
+        return Outcome::DeadLetter { failure };
+    }
+    let policy = shared.policy(&message_type);
+    let max_attempts = policy.attempts_allowed(delivery.max_retries);
+    // Attempts can be used up before this one starts: a lost attempt counts (the rescuer
+    // dead-letters the last one itself, but a policy may allow fewer than the message).
+    if delivery.attempt > max_attempts {
+        return Outcome::DeadLetter {
+            failure: Failure::new(
+                "AttemptsExhausted",
+                format!(
+                    "no attempt left: this would be attempt {} of {max_attempts}",
+                    delivery.attempt
+                ),
+            ),
+        };
+    }
+    let Some(handler) = shared.handlers.get(&message_type) else {
+        return failed(
+            delivery.attempt,
+            max_attempts,
+            policy,
+            HandlerError::msg(format!(
+                "this worker has no handler for `{message_type}` (transport `{}`)",
+                delivery.transport
+            ))
+            .with_class("NoHandler"),
+        );
+    };
+    let acked = Arc::new(AtomicBool::new(false));
+    let Delivery {
+        lease,
+        attempt,
+        queue,
+        body,
+        headers,
+        metadata,
+        created_at,
+        ..
+    } = delivery;
+    let context = Context {
+        lease,
+        attempt,
+        max_attempts,
+        transport: shared.transport.clone(),
+        queue,
+        message_type,
+        headers,
+        metadata,
+        created_at,
+        cancel: cancel.clone(),
+        retention: shared.consumer.retention(),
+        acked: acked.clone(),
+    };
+    let fail = |error: HandlerError| failed(attempt, max_attempts, policy, error);
+    let future = match handler.call(body, context) {
+        Ok(future) => future,
+        Err(error) => return fail(error),
+    };
+    let deadline = shared.config.handler_timeout;
+    let attempt = async {
+        match deadline {
+            Some(deadline) => {
+                tokio::time::timeout(deadline, AssertUnwindSafe(future).catch_unwind())
+                    .await
+                    .ok()
+            }
+            None => Some(AssertUnwindSafe(future).catch_unwind().await),
+        }
+    };
+    let result = tokio::select! {
+        biased;
+        () = cancel.cancelled() => {
+            if shared.leases.is_lost(lease) || !handlers_cancelled.is_cancelled() {
+                return Outcome::Abandoned;
+            }
+            return fail(
+                HandlerError::msg("cancelled: the worker's drain deadline passed while the handler ran")
+                    .with_class("DrainTimeout"),
+            );
+        }
+        result = attempt => result,
+    };
+    match result {
+        None => fail(
+            HandlerError::msg(format!(
+                "the handler ran longer than its deadline of {:?}",
+                deadline.unwrap_or_default()
+            ))
+            .with_class("HandlerTimeout"),
+        ),
+        Some(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string payload".to_owned());
+            fail(
+                HandlerError::msg(format!("the handler panicked: {what}"))
+                    .with_class("HandlerPanic"),
+            )
+        }
+        Some(Ok(Ok(()))) if acked.load(Ordering::Acquire) => Outcome::AckedInTransaction,
+        Some(Ok(Ok(()))) => Outcome::Ack,
+        Some(Ok(Err(error))) => fail(error),
+    }
+}
+
+/// The outcome of a failed attempt: the dead letters when the error is permanent or this was
+/// the last attempt, else a retry after the back-off.
+fn failed(
+    attempt: u32,
+    max_attempts: u32,
+    policy: &crate::worker::RetryPolicy,
+    error: HandlerError,
+) -> Outcome {
+    let failure = Failure {
+        message: error.message().to_owned(),
+        class: error.class().to_owned(),
+        trace: error.trace().map(str::to_owned),
+    };
+    if error.is_permanent() {
+        return Outcome::DeadLetter { failure };
+    }
+    if attempt >= max_attempts {
+        return Outcome::DeadLetter {
+            failure: Failure {
+                message: format!("{} (attempt {attempt} of {max_attempts})", failure.message),
+                ..failure
+            },
+        };
+    }
+    Outcome::Retry {
+        delay: error
+            .requested_delay()
+            .unwrap_or_else(|| policy.delay(attempt)),
+        failure,
+    }
+}

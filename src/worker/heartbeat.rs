@@ -1,0 +1,147 @@
+//! The leases a worker holds, and the heartbeat that keeps them: one statement per interval
+//! renews every lease of the worker (claimed-but-unstarted, running and finishing messages
+//! alike), so a long handler is never reclaimed while its worker is alive, and a lease the
+//! worker lost is noticed within one interval and its handler cancelled.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::worker::Shared;
+use crate::worker::lease::Lease;
+
+/// One held lease: its token, the cancellation of its handler, and whether the heartbeat found
+/// it lost.
+#[derive(Debug)]
+struct Held {
+    token: i64,
+    cancel: CancellationToken,
+    lost: bool,
+}
+
+/// The leases a worker holds, by message id.
+#[derive(Debug, Default)]
+pub(crate) struct Leases {
+    held: Mutex<HashMap<i64, Held>>,
+}
+
+impl Leases {
+    fn lock(&self) -> MutexGuard<'_, HashMap<i64, Held>> {
+        // A panic while holding this lock leaves the map consistent (every operation is a
+        // single insert, remove or flag), so a poisoned lock is still usable.
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a new claim; `cancel` cancels its handler.
+    pub(crate) fn insert(&self, lease: Lease, cancel: CancellationToken) {
+        self.lock().insert(
+            lease.message_id,
+            Held {
+                token: lease.token,
+                cancel,
+                lost: false,
+            },
+        );
+    }
+
+    /// Forgets a lease (its message was finished or handed back).
+    pub(crate) fn remove(&self, lease: Lease) {
+        let mut held = self.lock();
+        if held
+            .get(&lease.message_id)
+            .is_some_and(|h| h.token == lease.token)
+        {
+            held.remove(&lease.message_id);
+        }
+    }
+
+    /// How many leases are held.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Every held lease that is not known to be lost.
+    pub(crate) fn snapshot(&self) -> Vec<Lease> {
+        self.lock()
+            .iter()
+            .filter(|(_, h)| !h.lost)
+            .map(|(id, h)| Lease {
+                message_id: *id,
+                token: h.token,
+            })
+            .collect()
+    }
+
+    /// The cancellation of a held lease's handler.
+    pub(crate) fn cancellation(&self, lease: Lease) -> Option<CancellationToken> {
+        self.lock()
+            .get(&lease.message_id)
+            .filter(|h| h.token == lease.token)
+            .map(|h| h.cancel.clone())
+    }
+
+    /// Whether the heartbeat found the lease lost (or it is no longer held at all).
+    pub(crate) fn is_lost(&self, lease: Lease) -> bool {
+        self.lock()
+            .get(&lease.message_id)
+            .is_none_or(|h| h.token != lease.token || h.lost)
+    }
+
+    /// Marks leases lost and cancels their handlers; returns how many were held until now.
+    pub(crate) fn mark_lost(&self, lost: &[Lease]) -> usize {
+        let mut held = self.lock();
+        let mut marked = 0;
+        for lease in lost {
+            if let Some(h) = held.get_mut(&lease.message_id)
+                && h.token == lease.token
+                && !h.lost
+            {
+                h.lost = true;
+                h.cancel.cancel();
+                marked += 1;
+            }
+        }
+        marked
+    }
+}
+
+/// Renews every held lease each heartbeat interval until `stop`.
+pub(crate) async fn heartbeat_loop(shared: Arc<Shared>, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(shared.config.heartbeat);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick of an interval is immediate; the leases were just taken.
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let leases = shared.leases.snapshot();
+        if leases.is_empty() {
+            continue;
+        }
+        match shared.consumer.renew(&leases, shared.config.lease).await {
+            Ok(fenced) if !fenced.lost.is_empty() => {
+                // Some of these were finished by this worker between the snapshot and the
+                // renewal (no longer held, ignored); the rest were lost: their handlers stop.
+                let cancelled = shared.leases.mark_lost(&fenced.lost);
+                if cancelled > 0 {
+                    tracing::warn!(
+                        transport = %shared.transport,
+                        lost = cancelled,
+                        "leases lost (expired and rescued); their handlers are cancelled"
+                    );
+                }
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(
+                transport = %shared.transport,
+                error = %err,
+                "renewing leases failed; retrying at the next heartbeat"
+            ),
+        }
+    }
+}
