@@ -5,7 +5,8 @@
 
 use tokio_postgres::Client;
 
-use super::catalog::{CatalogError, Types};
+use super::catalog::CatalogError;
+use super::types::Types;
 use messenger_ir::{Function, FunctionArg, FunctionColumn, FunctionReturn, SqlType};
 
 /// The functions of `schema`, by name, then overloads by their argument list.

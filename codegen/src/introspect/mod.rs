@@ -6,6 +6,7 @@ pub mod catalog;
 mod functions;
 mod payloads;
 mod relationships;
+mod types;
 
 use tokio_postgres::Client;
 
