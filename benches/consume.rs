@@ -201,24 +201,42 @@ async fn throughput(url: &str, client: &Client, messenger: &Messenger) {
     );
     println!("|---:|---:|---:|---:|---:|---:|");
     let mut delete_rows = Vec::new();
+    // `CONSUME_BATCH=100 cargo bench --bench consume` measures one batch size only.
+    let only: Option<usize> = std::env::var("CONSUME_BATCH").ok().map(|v| {
+        v.parse()
+            .expect("CONSUME_BATCH is a batch size: 1, 10 or 100")
+    });
+    let mut cpu_rows = Vec::new();
     for (batch, count) in [(1, 5_000), (10, 20_000), (100, 60_000)] {
+        if only.is_some_and(|b| b != batch) {
+            continue;
+        }
         // Paired rounds: raw and ours run back to back (in alternating order), so a burst of
         // load on the machine hits one pair rather than one side; each round's ratio counts.
         let (mut ours_all, mut raw_all, mut delete_all) = (Vec::new(), Vec::new(), Vec::new());
         let (mut ratios, mut delete_ratios) = (Vec::new(), Vec::new());
+        let (mut ours_cpu, mut raw_cpu) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             let run = |which: usize| async move {
                 refill(client, messenger, count).await;
-                match which {
+                let cpu = process_cpu_seconds();
+                let rate = match which {
                     0 => raw(url, batch, count).await,
                     1 => ours(url, batch, count, Retention::default()).await,
                     _ => ours(url, batch, count, Retention::Delete).await,
-                }
+                };
+                (rate, (process_cpu_seconds() - cpu) / count as f64 * 1e6)
             };
             let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
             let mut measured = [0.0f64; 3];
             for which in order {
-                measured[which] = run(which).await;
+                let (rate, cpu) = run(which).await;
+                measured[which] = rate;
+                match which {
+                    0 => raw_cpu.push(cpu),
+                    1 => ours_cpu.push(cpu),
+                    _ => {}
+                }
             }
             let [raw_rate, ours_rate, delete_rate] = measured;
             raw_all.push(raw_rate);
@@ -240,6 +258,7 @@ async fn throughput(url: &str, client: &Client, messenger: &Messenger) {
                 .join(", ")
         );
         delete_rows.push((batch, median(&mut delete_all), median(&mut delete_ratios)));
+        cpu_rows.push((batch, median(&mut ours_cpu), median(&mut raw_cpu)));
     }
     println!();
     println!("Acks that delete (`Retention::Delete`) instead of marking completed:");
@@ -252,6 +271,31 @@ async fn throughput(url: &str, client: &Client, messenger: &Messenger) {
             per_core(ours)
         );
     }
+    println!();
+    println!(
+        "(diagnostic) CPU time of this process (the consumers' side; PostgreSQL runs on the same cores) per job, medians:"
+    );
+    println!();
+    println!("| batch | ours (marking) | raw |");
+    println!("|---:|---:|---:|");
+    for (batch, ours, raw) in cpu_rows {
+        println!("| {batch} | {ours:.1} µs | {raw:.1} µs |");
+    }
+}
+
+/// User + system CPU seconds this process has used (Linux: `/proc/self/stat`, in clock ticks
+/// of 1/100 s).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat (Linux)");
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields[i].parse::<f64>().expect("a tick count");
+    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -547,6 +591,9 @@ fn main() {
         let messenger = Messenger::new(pool(&url, 4), messages::registry());
         println!("{} cores; {CONSUMERS} consumers\n", cores());
         throughput(&url, &client, &messenger).await;
+        if std::env::var("CONSUME_BATCH").is_ok() {
+            return;
+        }
         println!();
         latency(&url, &client, &messenger).await;
         println!();
