@@ -12,6 +12,7 @@ pub mod cli_ops;
 mod commands;
 pub mod config;
 mod contract;
+mod crate_check;
 mod database;
 mod emit;
 mod error;

@@ -124,40 +124,16 @@ async fn generate_in(
         .map_err(|e| MigrationError::new(e, Some(&config.schema), Some(&inputs.migrations)))?;
     timings.phase("migrations");
 
-    let mut files = FileMap::new();
-    files.insert(write::MARKER, write::MARKER_TEXT)?;
-    let (client, crate_check) = match &inputs.queries {
-        Some(_) => {
-            let settings = config.clone();
-            let (client, generated) = tokio::task::spawn_blocking(move || {
-                let generated = rust_queries::generate(&client, &settings);
-                (client, generated)
-            })
-            .await
-            .map_err(|e| rust_queries::QueriesError::Panicked {
-                message: e.to_string(),
-                location: None,
-            })?;
-            let (crate_files, crate_check) = generated?;
-            files.extend_under(&config.rust.dir, crate_files)?;
-            timings.phase("cornucopia");
-            (client, Some(crate_check))
-        }
-        None => (client, None),
-    };
-    // Our own PREPARE of every query, as the `sql` module will carry it (compacted): its
-    // parameter types for that module, its result columns for the nullability lint, and the
-    // proof that the compacted text is still the query.
-    let queries = inputs.queries.as_deref().unwrap_or_default();
-    let compacted: Vec<String> = queries
-        .iter()
-        .map(|q| load::queries::compact(&q.sql))
-        .collect();
-    let sqls: Vec<&str> = compacted.iter().map(String::as_str).collect();
-    let prepared = introspect::prepare_queries(&client, &sqls)
-        .await
-        .map_err(Error::Lint)?;
-    if !queries.is_empty() {
+    // Two sides at once, each on its own connection: cornucopia on this one; our PREPAREs of
+    // the queries and the catalog (introspection, emitters, rustfmt) on another.
+    let (queried, described) = tokio::join!(
+        queries_side(client, config, inputs),
+        catalog_side(scratch, config, inputs)
+    );
+    // cornucopia's error first: it points into the query file.
+    let (mut files, crate_check) = queried?;
+    let described = described?;
+    if let Some(sql_module) = described.sql_module {
         let lib_path = config.rust.dir.join("src/lib.rs");
         let lib_rs = files
             .get(&lib_path)
@@ -168,36 +144,118 @@ async fn generate_in(
                 )
             })?;
         files.replace(lib_path, rust_queries::with_sql_module(&lib_rs));
-        let sql_path = config.rust.dir.join("src/sql.rs");
-        let module = rustfmt::format(
-            &sql_path.display().to_string(),
-            &rust_queries::sql_module(queries, &prepared),
-        )?;
-        files.insert(sql_path, module)?;
+        files.insert(config.rust.dir.join("src/sql.rs"), sql_module)?;
     }
-    timings.phase("queries' parameter types");
-
-    let (names, explicit) = config.database_schemas();
-    let database = introspect::catalog::DatabaseSchemas { names, explicit };
-    let (catalog, mut warnings) = introspect::catalog::read(&client, &database).await?;
-    timings.phase("introspection");
-    let sources = sources(config)?;
-    let mut emitted = emit::emit_all(&catalog, &sources)?;
-    timings.phase("emitters");
-    check_transport_schemas(&emitted)?;
-    emitted.format_rust(rustfmt::format)?;
-    timings.phase("rustfmt");
-    files.extend_under(Path::new(""), emitted)?;
-
-    warnings.extend(lint::nullable_columns(queries, &prepared, Path::new("")));
-    timings.phase("lint");
+    files.extend_under(Path::new(""), described.emitted)?;
+    let mut warnings = described.warnings;
+    let queries = inputs.queries.as_deref().unwrap_or_default();
+    warnings.extend(lint::nullable_columns(
+        queries,
+        &described.prepared,
+        Path::new(""),
+    ));
     if let Some(check) = crate_check {
         tokio::task::spawn_blocking(move || check.wait())
             .await
             .map_err(|e| rust_queries::QueriesError::InvalidCrate(e.to_string()))??;
-        timings.phase("checking the query crate");
     }
+    timings.phase("cornucopia beside the catalog, the lint and the query crate's check");
     Ok(Generated { files, warnings })
+}
+
+/// cornucopia's crate, with its check still running on other threads (the
+/// [`rust_queries::CrateCheck`]); the marker file.
+async fn queries_side(
+    client: tokio_postgres::Client,
+    config: &Config,
+    inputs: &Inputs,
+) -> Result<(FileMap, Option<rust_queries::CrateCheck>), Error> {
+    let mut timings = Timings::from_env();
+    let mut files = FileMap::new();
+    files.insert(write::MARKER, write::MARKER_TEXT)?;
+    if inputs.queries.is_none() {
+        return Ok((files, None));
+    }
+    let settings = config.clone();
+    let generated = tokio::task::spawn_blocking(move || {
+        let generated = rust_queries::generate(&client, &settings);
+        drop(client);
+        generated
+    })
+    .await
+    .map_err(|e| rust_queries::QueriesError::Panicked {
+        message: e.to_string(),
+        location: None,
+    })?;
+    let (crate_files, crate_check) = generated?;
+    files.extend_under(&config.rust.dir, crate_files)?;
+    timings.phase("cornucopia");
+    Ok((files, Some(crate_check)))
+}
+
+/// What the catalog side finds.
+struct Described {
+    /// Every file but the query crate's, Rust laid out by rustfmt.
+    emitted: FileMap,
+    warnings: Vec<Warning>,
+    /// Our PREPARE of every query (for the `sql` module and the lint).
+    prepared: Vec<introspect::PreparedQuery>,
+    /// The query crate's `src/sql.rs`, laid out, when there are queries.
+    sql_module: Option<String>,
+}
+
+/// Our own PREPARE of every query, as the `sql` module will carry it (compacted: its
+/// parameter types for that module, its result columns for the nullability lint, and the
+/// proof that the compacted text is still the query), then the catalog, emitted.
+async fn catalog_side(
+    scratch: &ScratchDatabase,
+    config: &Config,
+    inputs: &Inputs,
+) -> Result<Described, Error> {
+    let mut timings = Timings::from_env();
+    let client = scratch.connect().await?;
+    let queries = inputs.queries.as_deref().unwrap_or_default();
+    let compacted: Vec<String> = queries
+        .iter()
+        .map(|q| load::queries::compact(&q.sql))
+        .collect();
+    let sqls: Vec<&str> = compacted.iter().map(String::as_str).collect();
+    let prepared = introspect::prepare_queries(&client, &sqls)
+        .await
+        .map_err(Error::Lint)?;
+    // Laid out by rustfmt on another thread while the catalog is read (a process each).
+    let sql_module = (!queries.is_empty()).then(|| {
+        let name = config.rust.dir.join("src/sql.rs").display().to_string();
+        let source = rust_queries::sql_module(queries, &prepared);
+        tokio::task::spawn_blocking(move || rustfmt::format(&name, &source))
+    });
+    timings.phase("queries' parameter types (beside cornucopia)");
+    let (names, explicit) = config.database_schemas();
+    let database = introspect::catalog::DatabaseSchemas { names, explicit };
+    let (catalog, warnings) = introspect::catalog::read(&client, &database).await?;
+    drop(client);
+    timings.phase("introspection");
+    let sources = sources(config)?;
+    let mut emitted = emit::emit_all(&catalog, &sources)?;
+    check_transport_schemas(&emitted)?;
+    timings.phase("emitters");
+    let thread_died =
+        |_| rustfmt::FormatError::Missing(std::io::Error::other("the rustfmt task panicked"));
+    let emitted =
+        tokio::task::spawn_blocking(move || emitted.format_rust(rustfmt::format).map(|()| emitted))
+            .await
+            .map_err(thread_died)??;
+    let sql_module = match sql_module {
+        Some(formatting) => Some(formatting.await.map_err(thread_died)??),
+        None => None,
+    };
+    timings.phase("rustfmt");
+    Ok(Described {
+        emitted,
+        warnings,
+        prepared,
+        sql_module,
+    })
 }
 
 /// The migration files the generated Rust module embeds, and where they are seen from it.

@@ -68,30 +68,6 @@ pub fn format(path: &str, source: &str) -> Result<String, FormatError> {
     })
 }
 
-/// Checks a crate the way rustc would first see it: rustfmt parses `lib_rs` and every module
-/// it declares, and fails when one does not parse or a `mod` has no file. (cornucopia formats
-/// its crate with rustfmt too, but ignores the outcome.) A difference in formatting alone is
-/// not an error here.
-pub fn check_crate(lib_rs: &std::path::Path) -> Result<(), FormatError> {
-    let output = Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
-        .args(["--edition", "2024", "--check"])
-        .arg(lib_rs)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(FormatError::Missing)?;
-    // Exit 1 with nothing on stderr is only a formatting difference (printed on stdout).
-    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-    if output.status.success() || (output.status.code() == Some(1) && stderr.is_empty()) {
-        return Ok(());
-    }
-    Err(FormatError::Refused {
-        path: lib_rs.display().to_string(),
-        stderr,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
