@@ -105,9 +105,8 @@ impl WorkerBuilder {
     /// Handles message type `M` (a generated payload struct) with `handler`, which receives the
     /// body deserialised into `M` after it was validated against `M`'s schema.
     ///
-    /// ```ignore
-    /// .handle::<SendEmail, _>(|email, ctx| async move { send(email).await?; Ok(()) })
-    /// ```
+    /// For example `.handle::<SendEmail, _>(|email, ctx| async move { send(email).await?; Ok(()) })`
+    /// (README's "Consuming messages" has a whole worker; `tests/worker.rs` runs them).
     pub fn handle<M, Fut>(
         mut self,
         handler: impl Fn(M, Context) -> Fut + Send + Sync + 'static,
