@@ -1131,3 +1131,48 @@ async fn a_panicking_handler_fails_its_attempt_and_the_worker_carries_on() {
         .get(0);
     assert_eq!(error, "the handler panicked: the template is missing");
 }
+
+/// A handler closure that panics before it returns its future (in the call itself, not in the
+/// future) fails its attempt the same way: the task must not die holding a lease that the
+/// heartbeat would then renew forever.
+#[tokio::test]
+async fn a_handler_that_panics_before_its_future_fails_its_attempt_too() {
+    let (db, client) = database().await;
+    let ids = dispatch_emails(&messenger(&db), 2, &DispatchOptions::default()).await;
+    let worker = email_worker(&db)
+        .retry_policy(RetryPolicy {
+            base: Duration::from_secs(600),
+            ..RetryPolicy::default()
+        })
+        .handle::<SendEmail, _>(|email, _| {
+            assert_ne!(email.subject, "Message 0", "no future for this one");
+            async move { Ok(()) }
+        })
+        .build()
+        .unwrap();
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    wait_until(Duration::from_secs(10), "an ack and a retry", || async {
+        let m = metrics.snapshot();
+        m.acked == 1 && m.retried == 1
+    })
+    .await;
+    stop.cancel();
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.still_held, 0);
+    let (status, error): (String, String) = client
+        .query_one(
+            "SELECT status::text, last_error FROM messenger_messages WHERE id = $1",
+            &[&ids[0]],
+        )
+        .await
+        .map(|row| (row.get(0), row.get(1)))
+        .unwrap();
+    assert_eq!(status, "pending");
+    assert!(
+        error.starts_with(
+            "the handler panicked: assertion `left != right` failed: no future for this one"
+        ),
+        "{error}"
+    );
+}

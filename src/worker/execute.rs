@@ -226,9 +226,12 @@ async fn execute(
         acked: acked.clone(),
     };
     let fail = |error: HandlerError| failed(attempt, max_attempts, policy, error);
-    let future = match handler.call(body, context) {
-        Ok(future) => future,
-        Err(error) => return fail(error),
+    // The call itself (the closure up to the future it returns) may panic too: that is the
+    // attempt's failure, not the end of the task (whose lease would then never be finished).
+    let future = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(body, context))) {
+        Ok(Ok(future)) => future,
+        Ok(Err(error)) => return fail(error),
+        Err(panic) => return fail(panicked(panic.as_ref())),
     };
     let deadline = shared.config.handler_timeout;
     let attempt = async {
@@ -262,21 +265,21 @@ async fn execute(
             ))
             .with_class("HandlerTimeout"),
         ),
-        Some(Err(panic)) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a non-string payload".to_owned());
-            fail(
-                HandlerError::msg(format!("the handler panicked: {what}"))
-                    .with_class("HandlerPanic"),
-            )
-        }
+        Some(Err(panic)) => fail(panicked(panic.as_ref())),
         Some(Ok(Ok(()))) if acked.load(Ordering::Acquire) => Outcome::AckedInTransaction,
         Some(Ok(Ok(()))) => Outcome::Ack,
         Some(Ok(Err(error))) => fail(error),
     }
+}
+
+/// The failure of a handler that panicked.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> HandlerError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string payload".to_owned());
+    HandlerError::msg(format!("the handler panicked: {what}")).with_class("HandlerPanic")
 }
 
 /// The outcome of a failed attempt: the dead letters when the error is permanent or this was
