@@ -124,6 +124,8 @@ async fn raw(url: &str, batch: usize, count: usize) -> f64 {
         .map(|(i, (client, claim, ack))| {
             tokio::spawn(async move {
                 let worker = format!("raw-{i}");
+                let decode = std::env::var_os("CONSUME_RAW_DECODES").is_some();
+                let validators = messages::registry().validators();
                 let (size, lease) = (batch as i64, 30.0f64);
                 let mut done = 0usize;
                 loop {
@@ -133,6 +135,18 @@ async fn raw(url: &str, batch: usize, count: usize) -> f64 {
                         .unwrap();
                     if rows.is_empty() {
                         return done;
+                    }
+                    if decode {
+                        // What any validating consumer does with each row (a diagnostic:
+                        // `CONSUME_RAW_DECODES=1`).
+                        for row in &rows {
+                            let body: Value = row.get("body");
+                            let headers: Value = row.get("headers");
+                            let metadata: Value = row.get("metadata");
+                            validators.validate("email", "send_email", &body).unwrap();
+                            let email: messages::SendEmail = serde_json::from_value(body).unwrap();
+                            std::hint::black_box((email, headers, metadata));
+                        }
                     }
                     let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
                     let tokens: Vec<i64> = rows.iter().map(|r| r.get("lease_token")).collect();
