@@ -133,6 +133,7 @@ async fn generate_in(
     // cornucopia's error first: it points into the query file.
     let (mut files, crate_check) = queried?;
     let described = described?;
+    files.insert(write::MARKER, write::MARKER_TEXT)?;
     if let Some(sql_module) = described.sql_module {
         let lib_path = config.rust.dir.join("src/lib.rs");
         let lib_rs = files
@@ -163,8 +164,8 @@ async fn generate_in(
     Ok(Generated { files, warnings })
 }
 
-/// cornucopia's crate, with its check still running on other threads (the
-/// [`rust_queries::CrateCheck`]); the marker file.
+/// cornucopia's crate (none without queries), with its check still running on other threads
+/// (the [`rust_queries::CrateCheck`]).
 async fn queries_side(
     client: tokio_postgres::Client,
     config: &Config,
@@ -172,21 +173,16 @@ async fn queries_side(
 ) -> Result<(FileMap, Option<rust_queries::CrateCheck>), Error> {
     let mut timings = Timings::from_env();
     let mut files = FileMap::new();
-    files.insert(write::MARKER, write::MARKER_TEXT)?;
     if inputs.queries.is_none() {
         return Ok((files, None));
     }
     let settings = config.clone();
-    let generated = tokio::task::spawn_blocking(move || {
-        let generated = rust_queries::generate(&client, &settings);
-        drop(client);
-        generated
-    })
-    .await
-    .map_err(|e| rust_queries::QueriesError::Panicked {
-        message: e.to_string(),
-        location: None,
-    })?;
+    let generated = tokio::task::spawn_blocking(move || rust_queries::generate(&client, &settings))
+        .await
+        .map_err(|e| rust_queries::QueriesError::Panicked {
+            message: e.to_string(),
+            location: None,
+        })?;
     let (crate_files, crate_check) = generated?;
     files.extend_under(&config.rust.dir, crate_files)?;
     timings.phase("cornucopia");
