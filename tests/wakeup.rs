@@ -188,6 +188,11 @@ async fn notifications_are_sent_once_per_statement_transport_and_queue() {
         )
         .await
         .unwrap();
+    wait_until(Duration::from_secs(10), "the two notifications", || async {
+        received.lock().unwrap().len() >= 2
+    })
+    .await;
+    // Anything else would arrive right behind them.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut got = received.lock().unwrap().clone();
     got.sort();
@@ -230,8 +235,16 @@ async fn concurrent_producers_notify_once_and_the_skipped_message_is_still_start
         .unwrap();
     let stop = CancellationToken::new();
     let run = tokio::spawn(worker.run(stop.clone().cancelled_owned()));
-    // Let the worker start listening (its first claim finds nothing).
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Let the worker start listening: its listener's probe (a notification on the same
+    // channel) has arrived.
+    wait_until(Duration::from_secs(10), "the worker's probe", || async {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p.starts_with("?probe"))
+    })
+    .await;
     received.lock().unwrap().clear();
 
     let mut first = db.client().await;

@@ -501,8 +501,11 @@ async fn a_policy_per_message_type_overrides_the_transports_and_can_lower_the_at
     let (db, _client) = database().await;
     let ids = dispatch_emails(&messenger(&db), 1, &DispatchOptions::default()).await;
     let starts = Starts::default();
+    // What the handlers saw, asserted after the run (an assertion inside a handler would only
+    // fail its attempt, which this test expects anyway).
+    let max_attempts_seen = Arc::new(Mutex::new(Vec::new()));
     let worker = {
-        let starts = starts.clone();
+        let (starts, seen) = (starts.clone(), max_attempts_seen.clone());
         email_worker(&db)
             .retry_policy(RetryPolicy {
                 base: Duration::from_secs(600),
@@ -515,10 +518,10 @@ async fn a_policy_per_message_type_overrides_the_transports_and_can_lower_the_at
                 ..RetryPolicy::default()
             })
             .handle::<SendEmail, _>(move |_, ctx| {
-                let starts = starts.clone();
+                let (starts, seen) = (starts.clone(), seen.clone());
                 async move {
                     starts.record(ctx.message_id());
-                    assert_eq!(ctx.max_attempts(), 2);
+                    seen.lock().unwrap().push(ctx.max_attempts());
                     Err(HandlerError::msg("no"))
                 }
             })
@@ -534,6 +537,7 @@ async fn a_policy_per_message_type_overrides_the_transports_and_can_lower_the_at
     stop.cancel();
     run.await.unwrap().unwrap();
     assert_eq!(starts.of(ids[0]).len(), 2);
+    assert_eq!(*max_attempts_seen.lock().unwrap(), [2, 2]);
 }
 
 #[tokio::test]

@@ -6,10 +6,9 @@
 //! (a requeue's `requeued_at`, a schedule's `created_at`) are shown as `[now]`.
 
 mod common;
-use common::text;
+use common::{repo_root, text};
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use messenger_test_support::TestDb;
@@ -17,13 +16,6 @@ use tokio_postgres::Client;
 
 const NOW: &str = "2026-05-01T12:00:00Z";
 const DEMO_CONFIG: &str = "examples/demo/messenger-gen.toml";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Runs messenger-gen from the repository root with the fixed clock, `DATABASE_URL` = `url`.
 fn run(url: &str, args: &[&str], stdin: Option<&str>) -> Output {

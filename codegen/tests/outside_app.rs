@@ -7,20 +7,13 @@
 //! the runtime's verdicts on the same files. No file of this repository is copied into the app.
 
 mod common;
-use common::text;
+use common::{repo_root, text};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use messenger_test_support::TestDb;
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn messenger_gen(dir: &Path, args: &[&str], url: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_messenger-gen"));
