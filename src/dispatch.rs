@@ -159,9 +159,11 @@ fn prepare<'a>(
         (Some(at), _) => at,
         (None, None) => now.fixed_offset(),
         (None, Some(delay)) => {
-            let delay = chrono::Duration::from_std(delay)
-                .map_err(|_| MessengerError::InvalidOption("the delay is too long".to_owned()))?;
-            (now + delay).fixed_offset()
+            let too_long = || MessengerError::InvalidOption("the delay is too long".to_owned());
+            let delay = chrono::Duration::from_std(delay).map_err(|_| too_long())?;
+            now.checked_add_signed(delay)
+                .ok_or_else(too_long)?
+                .fixed_offset()
         }
     };
     Ok(Prepared {

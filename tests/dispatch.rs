@@ -345,6 +345,21 @@ async fn u0000_is_refused_before_postgresql_sees_it() {
         .unwrap_err();
     assert!(matches!(err, MessengerError::InvalidOption(_)), "{err}");
     assert!(err.to_string().contains("U+0000"), "{err}");
+    // A delay past the last representable instant is refused, not a panic.
+    for delay in [
+        std::time::Duration::from_secs(10_000_000 * 365 * 86_400),
+        std::time::Duration::MAX,
+    ] {
+        let options = DispatchOptions {
+            delay: Some(delay),
+            ..DispatchOptions::default()
+        };
+        let err = messenger
+            .dispatch_json("email", "send_email", &email(), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MessengerError::InvalidOption(_)), "{err}");
+    }
     assert_eq!(count(&client).await, 0);
 }
 

@@ -435,6 +435,19 @@ async fn unknown_ids_exit_2_and_do_nothing() {
         .await,
         4
     );
+    // Durations longer than history are usage errors, not panics.
+    for args in [
+        &["queue", "failed", "list", "--since", "300000y"][..],
+        &["queue", "purge", "--completed-older-than", "300000y"],
+    ] {
+        let out = run(url, args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("`300000y` reaches back before the earliest representable instant"),
+            "{args:?}: {stderr}"
+        );
+    }
     // Usage: neither ids nor --all, or both.
     for args in [
         &["queue", "failed", "retry"][..],

@@ -306,7 +306,11 @@ pub fn plan(
             next_run_at: None,
         });
     }
-    let on_time_from = now - grace;
+    // A grace period longer than history (`Duration::MAX` for "never miss") reaches back to the
+    // earliest instant, not past it.
+    let on_time_from = now
+        .checked_sub_signed(grace)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let wanted = match missed {
         MissedTicks::Skip => 1,
         MissedTicks::CatchUp { limit } => usize::from(limit),
@@ -545,6 +549,21 @@ mod tests {
         .unwrap();
         assert_eq!(quick.fire, [due, due + TimeDelta::seconds(1)]);
         assert_eq!(quick.next_run_at, Some(due + TimeDelta::seconds(2)));
+
+        // A grace period longer than history (`Duration::MAX` in the scheduler's options):
+        // nothing is missed, and nothing overflows.
+        let endless = plan(&every_minute, due, now, MissedTicks::Skip, TimeDelta::MAX).unwrap();
+        assert_eq!(
+            endless.fire,
+            [
+                utc("2026-05-01T00:01:00Z"),
+                utc("2026-05-01T00:02:00Z"),
+                utc("2026-05-01T00:03:00Z"),
+                utc("2026-05-01T00:04:00Z"),
+                utc("2026-05-01T00:05:00Z")
+            ]
+        );
+        assert_eq!(endless.next_run_at, skip.next_run_at);
     }
 
     #[test]

@@ -89,7 +89,10 @@ pub(crate) async fn fetch_loop(
         }
         if failed {
             failures = failures.saturating_add(1);
-            let pause = (config.poll_interval * failures).min(Duration::from_secs(30));
+            let pause = config
+                .poll_interval
+                .saturating_mul(failures)
+                .min(Duration::from_secs(30));
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(pause) => {}

@@ -3,6 +3,7 @@
 //! worker's messages come back within its lease plus one rescue interval, whoever is alive.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -43,7 +44,11 @@ pub(crate) async fn rescue_loop(shared: Arc<Shared>, stop: CancellationToken) {
                 }
             }
         }
-        let pause = interval.mul_f64(rand::random_range(0.8..=1.2));
+        // ±20 % so that workers started together do not rescue in step (any interval, even
+        // `Duration::MAX`, which `mul_f64` would overflow).
+        let pause =
+            Duration::try_from_secs_f64(interval.as_secs_f64() * rand::random_range(0.8..=1.2))
+                .unwrap_or(interval);
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(pause) => {}

@@ -67,10 +67,18 @@ pub fn duration(text: &str) -> Result<TimeDelta, String> {
     TimeDelta::from_std(std).map_err(|_| format!("`{text}` is too long"))
 }
 
+/// The instant a duration such as `30d` before `now`; one that reaches before the earliest
+/// instant there is, is an error.
+pub fn ago(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let back = duration(text)?;
+    now.checked_sub_signed(back)
+        .ok_or_else(|| format!("`{text}` reaches back before the earliest representable instant"))
+}
+
 /// `--since`: a duration back from `now`, or an instant.
 pub fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
     match duration(text) {
-        Ok(back) => Ok(now - back),
+        Ok(_) => ago(text, now).map_err(|e| Error::usage(format!("--since: {e}"))),
         Err(_) => instant(text).map_err(|_| {
             Error::usage(format!(
                 "--since `{text}` is neither a duration (24h) nor an RFC 3339 instant"

@@ -8,8 +8,7 @@ use symphony_messenger::operations::{self, DeadLetterFilter};
 use tokio_postgres::Client;
 
 use super::output::{
-    age, connect, database_failure, duration, now, print_json, short, since, table, utc,
-    utc_or_dash,
+    age, ago, connect, database_failure, now, print_json, short, since, table, utc, utc_or_dash,
 };
 use crate::cli::OutputFormat;
 use crate::cli_ops::{BulkArgs, DeadLetterFilterArgs, FailedAction, QueueAction, QueueArgs};
@@ -399,9 +398,8 @@ async fn purge(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> Result<u8, Error> {
-    let age =
-        duration(older_than).map_err(|e| Error::usage(format!("--completed-older-than: {e}")))?;
-    let cutoff = now - age;
+    let cutoff =
+        ago(older_than, now).map_err(|e| Error::usage(format!("--completed-older-than: {e}")))?;
     let count = if dry_run {
         operations::count_completed_before(client, cutoff)
             .await
