@@ -35,9 +35,12 @@ impl Leases {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a new claim; `cancel` cancels its handler.
+    /// Records a new claim; `cancel` cancels its handler. A claim of a message this worker
+    /// still holds under an older lease (which expired and was rescued before the heartbeat
+    /// noticed) means that lease is lost: its handler is cancelled here, since the entry that
+    /// would let the heartbeat cancel it is replaced.
     pub(crate) fn insert(&self, lease: Lease, cancel: CancellationToken) {
-        self.lock().insert(
+        let replaced = self.lock().insert(
             lease.message_id,
             Held {
                 token: lease.token,
@@ -45,6 +48,9 @@ impl Leases {
                 lost: false,
             },
         );
+        if let Some(old) = replaced.filter(|old| old.token != lease.token) {
+            old.cancel.cancel();
+        }
     }
 
     /// Forgets a lease (its message was finished or handed back).
@@ -143,5 +149,37 @@ pub(crate) async fn heartbeat_loop(shared: Arc<Shared>, stop: CancellationToken)
                 "renewing leases failed; retrying at the next heartbeat"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lease, Leases};
+    use tokio_util::sync::CancellationToken;
+
+    #[test]
+    fn a_new_claim_of_a_held_message_cancels_the_old_leases_handler() {
+        let leases = Leases::default();
+        let (old, new) = (
+            Lease {
+                message_id: 7,
+                token: 1,
+            },
+            Lease {
+                message_id: 7,
+                token: 2,
+            },
+        );
+        let old_cancel = CancellationToken::new();
+        leases.insert(old, old_cancel.clone());
+        assert!(!old_cancel.is_cancelled());
+        leases.insert(new, CancellationToken::new());
+        assert!(old_cancel.is_cancelled(), "the old handler is cancelled");
+        assert!(leases.is_lost(old), "the old lease counts as lost");
+        assert!(!leases.is_lost(new));
+        // The old attempt's end does not forget the new lease.
+        leases.remove(old);
+        assert_eq!(leases.len(), 1);
+        assert!(leases.cancellation(new).is_some());
     }
 }
