@@ -118,12 +118,13 @@ pub(crate) async fn listen_loop(shared: Arc<Shared>, listener: Listener, stop: C
                 tracing::warn!(transport = %shared.transport, "the LISTEN connection closed; polling until it is back");
                 pause = Duration::from_secs(1);
             }
-            Err(reason) => {
+            Err(Unavailable::NotDelivered(reason)) => {
                 tracing::warn!(transport = %shared.transport, %reason, "LISTEN is unavailable; polling");
                 // Not delivering is a property of the setup (a pooler): check again rarely.
-                if reason.contains("probe") {
-                    pause = Duration::from_secs(300);
-                }
+                pause = Duration::from_secs(300);
+            }
+            Err(Unavailable::Failed(reason)) => {
+                tracing::warn!(transport = %shared.transport, %reason, "LISTEN is unavailable; polling");
             }
         }
         tokio::select! {
@@ -134,37 +135,59 @@ pub(crate) async fn listen_loop(shared: Arc<Shared>, listener: Listener, stop: C
     }
 }
 
+/// Why a LISTEN session ended early.
+enum Unavailable {
+    /// The probe did not come back: this connection does not deliver notifications (a
+    /// transaction-mode pooler), which trying again soon will not change.
+    NotDelivered(String),
+    /// Connecting, LISTEN or NOTIFY failed, or the connection closed: worth trying again soon.
+    Failed(String),
+}
+
 /// One LISTEN session: connect, LISTEN, prove delivery with a probe, then forward until the
 /// connection ends (`Ok`) or something fails (`Err` with the reason).
 async fn listen(
     shared: &Shared,
     listener: &Listener,
     stop: &CancellationToken,
-) -> Result<(), String> {
-    let (client, mut notifications) = (listener.connect)()
-        .await
-        .map_err(|e| format!("cannot connect: {}", crate::error::db_error_text(&e)))?;
+) -> Result<(), Unavailable> {
+    let (client, mut notifications) = (listener.connect)().await.map_err(|e| {
+        Unavailable::Failed(format!(
+            "cannot connect: {}",
+            crate::error::db_error_text(&e)
+        ))
+    })?;
     client
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .await
-        .map_err(|e| format!("LISTEN failed: {}", crate::error::db_error_text(&e)))?;
+        .map_err(|e| {
+            Unavailable::Failed(format!(
+                "LISTEN failed: {}",
+                crate::error::db_error_text(&e)
+            ))
+        })?;
     // Payloads of real notifications start with a transport name (a lowercase letter), so no
     // worker takes the probe for work.
     let probe = format!("?probe {}", rand::random::<u64>());
     client
         .batch_execute(&format!("NOTIFY {CHANNEL}, '{probe}'"))
         .await
-        .map_err(|e| format!("NOTIFY failed: {}", crate::error::db_error_text(&e)))?;
+        .map_err(|e| {
+            Unavailable::Failed(format!(
+                "NOTIFY failed: {}",
+                crate::error::db_error_text(&e)
+            ))
+        })?;
     let deadline = tokio::time::sleep(listener.probe_timeout);
     tokio::pin!(deadline);
     loop {
         tokio::select! {
             () = &mut deadline => {
-                return Err(format!(
+                return Err(Unavailable::NotDelivered(format!(
                     "the probe notification did not arrive within {:?}: notifications are not \
                      delivered on this connection (a transaction-mode pooler?)",
                     listener.probe_timeout
-                ));
+                )));
             }
             received = notifications.recv() => match received {
                 Some(n) if n.payload() == probe => break,
@@ -173,7 +196,11 @@ async fn listen(
                         shared.wake.notify_one();
                     }
                 }
-                None => return Err("the connection closed during the probe".to_owned()),
+                None => {
+                    return Err(Unavailable::Failed(
+                        "the connection closed during the probe".to_owned(),
+                    ));
+                }
             },
         }
     }
