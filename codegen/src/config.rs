@@ -164,11 +164,6 @@ impl Config {
             dir: config.rust.dir.clone(),
             reason,
         };
-        if config.rust.dir.as_os_str().is_empty() {
-            return Err(refused(
-                "is empty; name a directory under the output directory",
-            ));
-        }
         if !config
             .rust
             .dir
@@ -179,6 +174,20 @@ impl Config {
                 "leaves the output directory; it must be a relative path without `..`",
             ));
         }
+        // `./queries` is `queries`: the generated files' paths are compared with those read
+        // back from disk, which have no `.` in them.
+        let normal: PathBuf = config
+            .rust
+            .dir
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect();
+        if normal.as_os_str().is_empty() {
+            return Err(refused(
+                "is empty; name a directory under the output directory",
+            ));
+        }
+        config.rust.dir = normal;
         config.file = Some(path.clone());
         let base = path.parent().unwrap_or(Path::new(""));
         for dir in [&mut config.schema, &mut config.queries, &mut config.output] {
@@ -213,12 +222,23 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::Config;
+    use std::path::Path;
 
     fn load(text: &str) -> Result<Config, String> {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("messenger-gen.toml");
         std::fs::write(&file, text).unwrap();
         Config::load(Some(&file)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_rust_dir_is_normalised_and_dot_alone_is_refused() {
+        let config = load("[rust]\ndir = \"./queries/./crate\"\n").unwrap();
+        assert_eq!(config.rust.dir, Path::new("queries/crate"));
+        for dir in [".", "./."] {
+            let err = load(&format!("[rust]\ndir = {dir:?}\n")).unwrap_err();
+            assert!(err.contains("is empty"), "{dir}: {err}");
+        }
     }
 
     #[test]

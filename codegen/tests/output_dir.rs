@@ -144,6 +144,22 @@ fn a_rust_dir_outside_the_output_directory_is_refused() {
     assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
 }
 
+#[test]
+fn a_rust_dir_spelled_with_dot_slash_is_fresh_right_after_generate() {
+    let work = project_copy();
+    write_config(work.path(), "[rust]\ndir = \"./queries\"\n");
+    let url = server_url();
+    for command in ["generate", "check"] {
+        let out = messenger_gen(work.path(), &[command, "--config", "o.toml"], &url);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
 /// Makes `file` impossible to remove: `chattr +i` as root (permissions do not stop root), a
 /// read-only directory otherwise. Undone on drop.
 struct Unmovable(std::path::PathBuf);
