@@ -504,6 +504,35 @@ async fn unknown_ids_exit_2_and_do_nothing() {
     );
     assert_eq!(bad_cron.status.code(), Some(2));
     assert!(text(&bad_cron.stderr).contains("invalid cron expression `0 25 * * *`"));
+    // A body is read no further than a payload may be long.
+    let huge = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(huge.path(), vec![b' '; 2 << 20]).unwrap();
+    let huge_path = huge.path().display().to_string();
+    let too_large = run(
+        url,
+        &[
+            "schedule",
+            "add",
+            "--config",
+            DEMO_CONFIG,
+            "--name",
+            "huge",
+            "--transport",
+            "email",
+            "--type",
+            "send_email",
+            "--every",
+            "1h",
+            &huge_path,
+        ],
+        None,
+    );
+    assert_eq!(too_large.status.code(), Some(2));
+    assert!(
+        text(&too_large.stderr).contains("a body is at most 1048576 bytes; nothing was created"),
+        "{}",
+        text(&too_large.stderr)
+    );
     assert_eq!(
         count(&client, "SELECT count(*) FROM messenger_schedules").await,
         0

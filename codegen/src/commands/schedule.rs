@@ -2,8 +2,6 @@
 //! `validate` does), list, pause, resume, remove schedules and show their next fire times — on
 //! the runtime's `schedule::store`, the code an application's own API calls.
 
-use std::io::Read;
-
 use serde_json::json;
 use symphony_messenger::chrono::{DateTime, SecondsFormat, Utc};
 use symphony_messenger::schedule::store::{self, Schedule};
@@ -14,7 +12,7 @@ use tokio_postgres::Client;
 use super::output::{
     connect, database_failure, duration, instant, now, print_json, short, table, utc, utc_or_dash,
 };
-use super::validate::load_validators;
+use super::validate::{Contents, load_validators, read};
 use crate::cli::OutputFormat;
 use crate::cli_ops::{Missed, ScheduleAction, ScheduleAddArgs, ScheduleArgs};
 use crate::config::Config;
@@ -108,7 +106,7 @@ fn new_schedule(
         Missed::CatchUp => MissedTicks::catch_up(args.catch_up_limit)
             .map_err(|e| Error::usage(format!("--catch-up-limit: {e}")))?,
     };
-    let bytes = read(&args.body)?;
+    let bytes = read_body(&args.body)?;
     let body = parse_payload(&bytes, DEFAULT_MAX_PAYLOAD_BYTES)
         .map_err(|e| Error::usage(format!("{}: {e}", args.body)))?;
     let config = Config::load(args.config.as_deref())?;
@@ -130,15 +128,15 @@ fn new_schedule(
     Ok((new, validators))
 }
 
-fn read(file: &str) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    let result = if file == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
-    result.map_err(|e| Error::usage(format!("cannot read {file}: {e}")))?;
-    Ok(bytes)
+/// The body file (`-`: standard input), read no further than a payload may be long.
+fn read_body(file: &str) -> Result<Vec<u8>, Error> {
+    match read(file, DEFAULT_MAX_PAYLOAD_BYTES) {
+        Ok(Contents::Bytes(bytes)) => Ok(bytes),
+        Ok(Contents::TooLarge) => Err(Error::usage(format!(
+            "{file}: a body is at most {DEFAULT_MAX_PAYLOAD_BYTES} bytes; nothing was created"
+        ))),
+        Err(e) => Err(Error::usage(format!("cannot read {file}: {e}"))),
+    }
 }
 
 fn report(format: OutputFormat, verb: &str, s: &Schedule) -> Result<u8, Error> {

@@ -179,14 +179,14 @@ pub(crate) fn load_validators(dir: &Path) -> Result<Validators, ValidateError> {
 }
 
 /// A file's bytes, or the news that there are more than the limit.
-enum Contents {
+pub(super) enum Contents {
     Bytes(Vec<u8>),
     TooLarge,
 }
 
 /// Reads `file` (`-`: standard input), stopping one byte past `limit`: `yes | messenger-gen
 /// validate -` must not read forever.
-fn read(file: &str, limit: usize) -> std::io::Result<Contents> {
+pub(super) fn read(file: &str, limit: usize) -> std::io::Result<Contents> {
     let mut bytes = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     if file == "-" {
