@@ -46,6 +46,14 @@ pub enum Error {
     /// module and their result columns for the nullable-column lint).
     #[error("preparing the queries: {}", symphony_messenger::error::db_error_text(.0))]
     Lint(tokio_postgres::Error),
+    /// A statement of the operations commands (`queue`, `schedule`, `migrate`) failed;
+    /// `message` says what and may carry a hint.
+    #[error("{message}")]
+    Statement {
+        message: String,
+        /// The SQLSTATE, when the server sent one (none: the connection was lost).
+        code: Option<String>,
+    },
     /// An emitter refused the IR.
     #[error(transparent)]
     Emit(#[from] EmitError),
@@ -122,6 +130,11 @@ impl Error {
             Error::Catalog(CatalogError::Invalid(_)) => INPUT,
             Error::Lint(e) if database::is_failure(e) => DATABASE,
             Error::Lint(_) => INPUT,
+            Error::Statement { code: None, .. } => DATABASE,
+            Error::Statement {
+                code: Some(code), ..
+            } if database::is_failure_code(code) => DATABASE,
+            Error::Statement { .. } => INPUT,
             Error::Output(OutputError::Closed) => CLOSED_PIPE,
             Error::Output(OutputError::Write(_)) => INPUT,
             Error::Signal(caught) => caught.exit_code(),
@@ -345,6 +358,26 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(Error::Lint(lint).exit_code(), exit_codes::DATABASE);
+        // The operations commands' statements likewise.
+        let statement = client.query("SELECT 1", &[]).await.unwrap_err();
+        let err = crate::commands::output::database_failure(&statement);
+        assert_eq!(err.exit_code(), exit_codes::DATABASE, "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_statement_the_server_refuses_exits_2() {
+        let db = messenger_test_support::TestDb::new().await;
+        let client = db.client().await;
+        let refused = client
+            .query("SELECT * FROM messenger_messages", &[])
+            .await
+            .unwrap_err();
+        let err = crate::commands::output::database_failure(&refused);
+        assert_eq!(err.exit_code(), exit_codes::INPUT, "{err}");
+        assert!(
+            err.to_string().contains("messenger-gen migrate up"),
+            "{err}"
+        );
     }
 
     #[test]

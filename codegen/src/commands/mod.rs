@@ -4,7 +4,7 @@ mod export;
 pub mod generate;
 pub mod init;
 pub mod migrate;
-mod output;
+pub(crate) mod output;
 pub mod queue;
 pub mod schedule;
 pub mod validate;

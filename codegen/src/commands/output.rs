@@ -35,7 +35,8 @@ pub async fn connect(connection: &Connection) -> Result<Client, Error> {
     Ok(database::connect(&ServerUrl::parse(url)?).await?)
 }
 
-/// A failed statement: exit 2, with a hint when the queue's schema is missing.
+/// A failed statement, with a hint when the queue's schema is missing: exit 3 when the
+/// database failed (the connection was lost, the session terminated), 2 otherwise.
 pub fn database_failure(err: &tokio_postgres::Error) -> Error {
     let text = symphony_messenger::error::db_error_text(err);
     let hint = match err.code() {
@@ -48,7 +49,10 @@ pub fn database_failure(err: &tokio_postgres::Error) -> Error {
         }
         _ => "",
     };
-    Error::usage(format!("database error: {text}{hint}"))
+    Error::Statement {
+        message: format!("database error: {text}{hint}"),
+        code: err.code().map(|c| c.code().to_owned()),
+    }
 }
 
 /// An RFC 3339 instant.
