@@ -15,6 +15,7 @@ use crate::signals::Signals;
 use crate::warnings::Warning;
 use crate::write::{self, FileMap};
 use crate::{emit, introspect};
+use tokio::task::JoinHandle;
 
 /// Everything `generate` would write, and the warnings found on the way.
 #[derive(Debug)]
@@ -131,9 +132,17 @@ async fn generate_in(
         catalog_side(scratch, config, inputs)
     );
     // cornucopia's error first: it points into the query file.
-    let (mut files, crate_check) = queried?;
+    let checking = queried?;
     let described = described?;
+    let mut files = FileMap::new();
     files.insert(write::MARKER, write::MARKER_TEXT)?;
+    if let Some(checking) = checking {
+        let crate_files = checking
+            .await
+            .map_err(|e| rust_queries::QueriesError::InvalidCrate(e.to_string()))?
+            .map_err(rust_queries::QueriesError::InvalidCrate)?;
+        files.extend_under(&config.rust.dir, crate_files)?;
+    }
     if let Some(sql_module) = described.sql_module {
         let lib_path = config.rust.dir.join("src/lib.rs");
         let lib_rs = files
@@ -155,38 +164,33 @@ async fn generate_in(
         &described.prepared,
         Path::new(""),
     ));
-    if let Some(check) = crate_check {
-        tokio::task::spawn_blocking(move || check.wait())
-            .await
-            .map_err(|e| rust_queries::QueriesError::InvalidCrate(e.to_string()))??;
-    }
     timings.phase("cornucopia beside the catalog, the lint and the query crate's check");
     Ok(Generated { files, warnings })
 }
 
-/// cornucopia's crate (none without queries), with its check still running on other threads
-/// (the [`rust_queries::CrateCheck`]).
+/// cornucopia's crate (none without queries), being checked (`crate_check.rs`: every file
+/// parses, every module has its file) on a blocking thread while the pipeline goes on.
 async fn queries_side(
     client: tokio_postgres::Client,
     config: &Config,
     inputs: &Inputs,
-) -> Result<(FileMap, Option<rust_queries::CrateCheck>), Error> {
+) -> Result<Option<JoinHandle<Result<FileMap, String>>>, Error> {
     let mut timings = Timings::from_env();
-    let mut files = FileMap::new();
     if inputs.queries.is_none() {
-        return Ok((files, None));
+        return Ok(None);
     }
     let settings = config.clone();
-    let generated = tokio::task::spawn_blocking(move || rust_queries::generate(&client, &settings))
-        .await
-        .map_err(|e| rust_queries::QueriesError::Panicked {
-            message: e.to_string(),
-            location: None,
-        })?;
-    let (crate_files, crate_check) = generated?;
-    files.extend_under(&config.rust.dir, crate_files)?;
+    let crate_files =
+        tokio::task::spawn_blocking(move || rust_queries::generate(&client, &settings))
+            .await
+            .map_err(|e| rust_queries::QueriesError::Panicked {
+                message: e.to_string(),
+                location: None,
+            })??;
     timings.phase("cornucopia");
-    Ok((files, Some(crate_check)))
+    Ok(Some(tokio::task::spawn_blocking(move || {
+        crate::crate_check::check(&crate_files).map(|()| crate_files)
+    })))
 }
 
 /// What the catalog side finds.
@@ -222,7 +226,7 @@ async fn catalog_side(
     // Laid out by rustfmt on another thread while the catalog is read (a process each).
     let sql_module = (!queries.is_empty()).then(|| {
         let name = config.rust.dir.join("src/sql.rs").display().to_string();
-        let source = rust_queries::sql_module(queries, &prepared);
+        let source = rust_queries::sql_module(queries, &compacted, &prepared);
         tokio::task::spawn_blocking(move || rustfmt::format(&name, &source))
     });
     timings.phase("queries' parameter types (beside cornucopia)");
