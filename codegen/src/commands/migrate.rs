@@ -8,7 +8,6 @@ use symphony_messenger::migrate::{self, MigrateError, MigrationStatus, Migration
 
 use crate::cli::{MigrateAction, MigrateArgs};
 use crate::config::Config;
-use crate::database::{self, ServerUrl};
 use crate::error::{Error, MigrationError};
 use crate::exit_codes;
 use crate::output;
@@ -65,11 +64,7 @@ pub async fn run(args: MigrateArgs) -> Result<u8, Error> {
             supabase,
         );
     }
-    let url = args.database_url.as_deref().ok_or_else(|| {
-        Error::Usage("no database given: pass --database-url URL or set DATABASE_URL".into())
-    })?;
-    let url = ServerUrl::parse(url)?;
-    let mut client = database::connect(&url).await?;
+    let mut client = super::output::connect_to(args.database_url.as_deref()).await?;
     let queue_failed = |e: MigrateError| MigrationError::new(e, None, plan.queue.as_ref());
     fn app_failed(app: &Application) -> impl Fn(MigrateError) -> MigrationError + '_ {
         move |e| MigrationError::new(e, Some(&app.dir), Some(&app.migrations))

@@ -28,9 +28,13 @@ pub fn now() -> Result<DateTime<Utc>, Error> {
 
 /// Connects to the database of `connection` (exit 3 when it cannot be reached).
 pub async fn connect(connection: &Connection) -> Result<Client, Error> {
-    let url = connection
-        .database_url
-        .as_deref()
+    connect_to(connection.database_url.as_deref()).await
+}
+
+/// Connects to `--database-url` / `DATABASE_URL`: exit 2 without one, 3 when it cannot be
+/// reached.
+pub async fn connect_to(database_url: Option<&str>) -> Result<Client, Error> {
+    let url = database_url
         .ok_or_else(|| Error::usage("no database: pass --database-url URL or set DATABASE_URL"))?;
     Ok(database::connect(&ServerUrl::parse(url)?).await?)
 }
