@@ -225,6 +225,26 @@ pub fn parse_name(stem: &str) -> Result<(i32, String), String> {
     Ok((number, name.to_owned()))
 }
 
+/// The SQL that creates history table `table` as `up` does (idempotent): refinery's own
+/// definition, and for the queue's table row level security on, so that on Supabase anon and
+/// authenticated cannot read or rewrite it. `messenger-gen migrate export` writes the same.
+pub fn history_table_ddl(table: &str) -> String {
+    let rls = if table == QUEUE_HISTORY_TABLE {
+        format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {table} (\n    \
+             version int4 PRIMARY KEY,\n    \
+             name varchar(255),\n    \
+             applied_on varchar(255),\n    \
+             checksum varchar(255)\n\
+         );\n\
+         {rls}"
+    )
+}
+
 impl Migrations {
     /// The queue's own migrations, compiled into this crate from its `schema/` directory and
     /// recorded in [`QUEUE_HISTORY_TABLE`].
@@ -375,14 +395,7 @@ impl Migrations {
             // refinery's own definition, created first so that row level security is on: on
             // Supabase, anon and authenticated may otherwise read and rewrite the history.
             client
-                .batch_execute(&format!(
-                    "CREATE TABLE IF NOT EXISTS {QUEUE_HISTORY_TABLE} (
-                         version int4 PRIMARY KEY,
-                         name varchar(255),
-                         applied_on varchar(255),
-                         checksum varchar(255));
-                     ALTER TABLE {QUEUE_HISTORY_TABLE} ENABLE ROW LEVEL SECURITY;"
-                ))
+                .batch_execute(&history_table_ddl(QUEUE_HISTORY_TABLE))
                 .await?;
         }
         // refinery panics on a history row it cannot parse; read them first and say which.
