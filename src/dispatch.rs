@@ -221,60 +221,41 @@ fn single(
 async fn insert_one(target: &impl Target, m: &Prepared<'_>) -> Result<Dispatched, MessengerError> {
     let headers = m.headers();
     let queue = m.options.queue.as_str();
-    match &m.options.idempotency_key {
-        Some(key) => {
-            let row = single(
-                target
-                    .run(
-                        &DISPATCH_IDEMPOTENT,
-                        &[
-                            ("transport_name", &m.transport),
-                            ("queue_name", &queue),
-                            ("body", m.body),
-                            ("headers", &headers),
-                            ("priority", &m.options.priority),
-                            ("available_at", &m.available_at),
-                            ("scheduled_at", &m.options.scheduled_at),
-                            ("max_retries", &m.options.max_retries),
-                            ("idempotency_key", key),
-                            ("metadata", &m.options.metadata),
-                        ],
-                    )
-                    .await?,
-                DISPATCH_IDEMPOTENT.name,
-            )?;
-            Ok(Dispatched {
-                id: row.try_get("id")?,
-                inserted: row.try_get("inserted")?,
-            })
-        }
-        None => {
-            let row = single(
-                target
-                    .run(
-                        &DISPATCH_MESSAGE,
-                        &[
-                            ("transport_name", &m.transport),
-                            ("queue_name", &queue),
-                            ("body", m.body),
-                            ("headers", &headers),
-                            ("priority", &m.options.priority),
-                            ("available_at", &m.available_at),
-                            ("scheduled_at", &m.options.scheduled_at),
-                            ("max_retries", &m.options.max_retries),
-                            ("idempotency_key", &None::<&str>),
-                            ("metadata", &m.options.metadata),
-                        ],
-                    )
-                    .await?,
-                DISPATCH_MESSAGE.name,
-            )?;
-            Ok(Dispatched {
-                id: row.try_get("id")?,
-                inserted: true,
-            })
-        }
-    }
+    // With a key, the statement that returns the existing message's id on a duplicate.
+    let key = m.options.idempotency_key.as_deref();
+    let sql = if key.is_some() {
+        &DISPATCH_IDEMPOTENT
+    } else {
+        &DISPATCH_MESSAGE
+    };
+    let row = single(
+        target
+            .run(
+                sql,
+                &[
+                    ("transport_name", &m.transport),
+                    ("queue_name", &queue),
+                    ("body", m.body),
+                    ("headers", &headers),
+                    ("priority", &m.options.priority),
+                    ("available_at", &m.available_at),
+                    ("scheduled_at", &m.options.scheduled_at),
+                    ("max_retries", &m.options.max_retries),
+                    ("idempotency_key", &key),
+                    ("metadata", &m.options.metadata),
+                ],
+            )
+            .await?,
+        sql.name,
+    )?;
+    Ok(Dispatched {
+        id: row.try_get("id")?,
+        inserted: if key.is_some() {
+            row.try_get("inserted")?
+        } else {
+            true
+        },
+    })
 }
 
 /// Validates every item, then inserts them all in one statement (one round trip); returns
