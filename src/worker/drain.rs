@@ -4,7 +4,6 @@
 //! leaves nothing in `processing`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -13,6 +12,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::error::MessengerError;
 use crate::worker::Shared;
+use crate::worker::finish::persistently;
 use crate::worker::lease::{Delivery, Lease};
 use crate::worker::metrics::Counter;
 
@@ -63,7 +63,13 @@ pub(crate) async fn drain(
     }
     let mut failure = None;
     if !unstarted.is_empty() {
-        match release(&shared, &unstarted).await {
+        // With a few tries: a drain should not leave messages waiting for their leases to
+        // expire because of one failed statement.
+        match persistently("handing back unstarted messages", || {
+            shared.consumer.release(&unstarted)
+        })
+        .await
+        {
             Ok(fenced) => {
                 report.released = fenced.done.len();
                 shared.metrics.add(Counter::Released, fenced.done.len());
@@ -103,27 +109,5 @@ pub(crate) async fn drain(
     match failure {
         Some(err) => Err(err),
         None => Ok(report),
-    }
-}
-
-/// Releases with a few tries: a drain should not leave messages waiting for their leases to
-/// expire because of one failed statement.
-async fn release(
-    shared: &Shared,
-    leases: &[Lease],
-) -> Result<crate::worker::Fenced, MessengerError> {
-    let mut pause = Duration::from_millis(50);
-    let mut attempt = 1;
-    loop {
-        match shared.consumer.release(leases).await {
-            Ok(fenced) => return Ok(fenced),
-            Err(err) if attempt >= 5 => return Err(err),
-            Err(err) => {
-                tracing::warn!(error = %err, attempt, "handing back unstarted messages failed; trying again");
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-                attempt += 1;
-            }
-        }
     }
 }

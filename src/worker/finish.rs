@@ -37,8 +37,9 @@ pub(crate) async fn finish_loop(
     }
 }
 
-/// Runs `op` until it succeeds or [`ATTEMPTS`] failed (doubling pauses from 50 ms).
-async fn persistently<T, F, Fut>(what: &str, mut op: F) -> Result<T, MessengerError>
+/// Runs `op` until it succeeds or [`ATTEMPTS`] failed (doubling pauses from 50 ms); a lost
+/// lease is final at once. Also the drain's way of handing messages back.
+pub(crate) async fn persistently<T, F, Fut>(what: &str, mut op: F) -> Result<T, MessengerError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, MessengerError>>,
