@@ -112,6 +112,7 @@ pub(crate) async fn run_loop(
             let outcome = execute(&shared, delivery, cancel, &handlers_cancelled)
                 .instrument(span.clone())
                 .await;
+            shared.leases.finishing(lease);
             let _ = finished.send(Finished {
                 lease,
                 outcome,

@@ -18,6 +18,10 @@ struct Held {
     token: i64,
     cancel: CancellationToken,
     lost: bool,
+    /// Its handler is done and its outcome is being written: a renewal that no longer finds
+    /// it processing has most likely met that write, not a rescue (the write itself is fenced
+    /// and reports a real loss).
+    finishing: bool,
 }
 
 /// The leases a worker holds, by message id.
@@ -46,6 +50,7 @@ impl Leases {
                 token: lease.token,
                 cancel,
                 lost: false,
+                finishing: false,
             },
         );
         if let Some(old) = replaced.filter(|old| old.token != lease.token) {
@@ -96,7 +101,17 @@ impl Leases {
             .is_none_or(|h| h.token != lease.token || h.lost)
     }
 
-    /// Marks leases lost and cancels their handlers; returns how many were held until now.
+    /// Notes that a lease's handler is done and its outcome goes to the finisher.
+    pub(crate) fn finishing(&self, lease: Lease) {
+        if let Some(h) = self.lock().get_mut(&lease.message_id)
+            && h.token == lease.token
+        {
+            h.finishing = true;
+        }
+    }
+
+    /// Marks leases lost and cancels their handlers; returns how many were held, running,
+    /// until now (not those being finished: their write decides).
     pub(crate) fn mark_lost(&self, lost: &[Lease]) -> usize {
         let mut held = self.lock();
         let mut marked = 0;
@@ -104,6 +119,7 @@ impl Leases {
             if let Some(h) = held.get_mut(&lease.message_id)
                 && h.token == lease.token
                 && !h.lost
+                && !h.finishing
             {
                 h.lost = true;
                 h.cancel.cancel();
@@ -132,7 +148,8 @@ pub(crate) async fn heartbeat_loop(shared: Arc<Shared>, stop: CancellationToken)
         match shared.consumer.renew(&leases, shared.config.lease).await {
             Ok(fenced) if !fenced.lost.is_empty() => {
                 // Some of these were finished by this worker between the snapshot and the
-                // renewal (no longer held, ignored); the rest were lost: their handlers stop.
+                // renewal (no longer held, or being finished: ignored); the rest were lost:
+                // their handlers stop.
                 let cancelled = shared.leases.mark_lost(&fenced.lost);
                 if cancelled > 0 {
                     tracing::warn!(
@@ -181,5 +198,28 @@ mod tests {
         leases.remove(old);
         assert_eq!(leases.len(), 1);
         assert!(leases.cancellation(new).is_some());
+    }
+
+    #[test]
+    fn a_renewal_that_meets_a_lease_being_finished_does_not_count_it_lost() {
+        let leases = Leases::default();
+        let (running, finishing) = (
+            Lease {
+                message_id: 1,
+                token: 1,
+            },
+            Lease {
+                message_id: 2,
+                token: 2,
+            },
+        );
+        let (running_cancel, finishing_cancel) =
+            (CancellationToken::new(), CancellationToken::new());
+        leases.insert(running, running_cancel.clone());
+        leases.insert(finishing, finishing_cancel.clone());
+        leases.finishing(finishing);
+        assert_eq!(leases.mark_lost(&[running, finishing]), 1);
+        assert!(running_cancel.is_cancelled());
+        assert!(!finishing_cancel.is_cancelled());
     }
 }
