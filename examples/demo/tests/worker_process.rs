@@ -313,12 +313,7 @@ async fn sigterm_hands_back_unstarted_messages_at_once_and_leaves_nothing_proces
     let signalled = Instant::now();
 
     // Another worker can claim the 500 within a second, with their attempt counts unchanged.
-    let mut config = deadpool_postgres::Config::new();
-    config.url = Some(db.url().to_owned());
-    let pool = config
-        .create_pool(Some(deadpool_postgres::Runtime::Tokio1), NoTls)
-        .unwrap();
-    let other = Consumer::new(pool, "email", "other");
+    let other = Consumer::new(db.pool(4), "email", "other");
     let mut claimed = Vec::new();
     while claimed.len() < 500 {
         assert!(
