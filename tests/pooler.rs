@@ -1,7 +1,9 @@
 //! Dispatch and consume through PgBouncer in transaction mode (what Supabase's pooler is), where
 //! named prepared statements, session state and LISTEN do not work: statements are sent unnamed
-//! (`StatementMode::Unnamed`), the worker polls, and a listener pointed at the pooler notices
-//! that notifications do not arrive and leaves the polling to it.
+//! (`StatementMode::Unnamed`) and the worker polls, also when it is given a listener pointed at
+//! the pooler. (Whether that listener's probe notices that notifications do not arrive depends
+//! on which server connection PgBouncer lends it: when LISTEN and the probe's NOTIFY share one,
+//! the probe comes back. Nothing here relies on the probe: polling carries on either way.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -211,7 +213,8 @@ async fn a_worker_consumes_through_a_transaction_mode_pooler() {
                 jitter: Jitter::None,
                 ..RetryPolicy::default()
             })
-            // Pointed at the pooler, LISTEN "works" but delivers nothing: the probe notices.
+            // Pointed at the pooler, LISTEN delivers nothing once PgBouncer lends its server
+            // connection to another client; the worker keeps polling.
             .listen(
                 Listener::new(bouncer.url(db.name()).parse().unwrap(), NoTls)
                     .with_probe_timeout(Duration::from_millis(500)),
