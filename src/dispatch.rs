@@ -14,7 +14,9 @@ use crate::error::MessengerError;
 use crate::message::{Accepts, Message};
 use crate::registry::Registry;
 use crate::statements::{Application, Executor, Pooled, StatementMode, Target};
-use crate::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators, parse_payload};
+use crate::validate::{DEFAULT_MAX_PAYLOAD_BYTES, Validators};
+use bytes::{BufMut, BytesMut};
+use tokio_postgres::types::{IsNull, ToSql, Type, accepts, to_sql_checked};
 
 /// The header that carries the message type name.
 pub const MESSAGE_TYPE_HEADER: &str = "message_type";
@@ -86,7 +88,7 @@ struct Prepared<'a> {
     transport: &'a str,
     message_type: &'a str,
     options: &'a DispatchOptions,
-    body: &'a Value,
+    body: Body<'a>,
     /// The headers when the caller gave extra ones; `None` means just the message type (shared
     /// between the items of a batch instead of built per item).
     headers: Option<Value>,
@@ -108,11 +110,58 @@ fn plain_headers(message_type: &str) -> Value {
     Value::Object(headers)
 }
 
+/// A message body as the caller gave it: a JSON value, or JSON bytes (validated in place, and
+/// sent as they came, without a `Value` being built).
+#[derive(Debug, Clone, Copy)]
+enum Body<'a> {
+    Value(&'a Value),
+    Bytes { bytes: &'a [u8], max: usize },
+}
+
+impl Body<'_> {
+    fn validate(
+        &self,
+        validators: &Validators,
+        transport: &str,
+        message_type: &str,
+    ) -> Result<(), MessengerError> {
+        match *self {
+            Body::Value(value) => validators.validate(transport, message_type, value),
+            Body::Bytes { bytes, max } => validators
+                .validate_bytes(transport, message_type, bytes, max)
+                .map(drop),
+        }
+    }
+}
+
+impl ToSql for Body<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Body::Value(value) => value.to_sql(ty, out),
+            // What tokio-postgres' `Json` writes: jsonb's format version, then the text.
+            Body::Bytes { bytes, .. } => {
+                if *ty == Type::JSONB {
+                    out.put_u8(1);
+                }
+                out.put_slice(bytes);
+                Ok(IsNull::No)
+            }
+        }
+    }
+
+    accepts!(JSON, JSONB);
+    to_sql_checked!();
+}
+
 fn prepare<'a>(
     validators: &Validators,
     transport: &'a str,
     message_type: &'a str,
-    body: &'a Value,
+    body: Body<'a>,
     options: &'a DispatchOptions,
     now: DateTime<Utc>,
 ) -> Result<Prepared<'a>, MessengerError> {
@@ -149,7 +198,7 @@ fn prepare<'a>(
             "metadata contains U+0000, which PostgreSQL cannot store".to_owned(),
         ));
     }
-    validators.validate(transport, message_type, body)?;
+    body.validate(validators, transport, message_type)?;
     let headers = (!options.headers.is_empty()).then(|| {
         let mut headers = options.headers.clone();
         headers.insert(MESSAGE_TYPE_HEADER.to_owned(), message_type.into());
@@ -201,7 +250,7 @@ pub async fn dispatch_json_with<C: Executor>(
         validators,
         transport,
         message_type,
-        body,
+        Body::Value(body),
         options,
         Utc::now(),
     )?;
@@ -235,7 +284,7 @@ async fn insert_one(target: &impl Target, m: &Prepared<'_>) -> Result<Dispatched
                 &[
                     ("transport_name", &m.transport),
                     ("queue_name", &queue),
-                    ("body", m.body),
+                    ("body", &m.body),
                     ("headers", &headers),
                     ("priority", &m.options.priority),
                     ("available_at", &m.available_at),
@@ -283,7 +332,7 @@ fn prepare_batch<'a>(
             validators,
             &item.transport,
             &item.message_type,
-            &item.body,
+            Body::Value(&item.body),
             &item.options,
             now,
         )
@@ -323,7 +372,7 @@ async fn insert_batch(
     let Some(first) = prepared.first() else {
         return Ok(Vec::new());
     };
-    let bodies: Vec<&Value> = prepared.iter().map(|m| m.body).collect();
+    let bodies: Vec<Body> = prepared.iter().map(|m| m.body).collect();
     let keys: Vec<Option<&str>> = prepared
         .iter()
         .map(|m| m.options.idempotency_key.as_deref())
@@ -490,6 +539,36 @@ impl Messenger {
         body: &Value,
         options: &DispatchOptions,
     ) -> Result<Dispatched, MessengerError> {
+        self.dispatch_body(transport, message_type, Body::Value(body), options)
+            .await
+    }
+
+    /// Dispatches raw JSON bytes (a request body, say): the size limit is checked before
+    /// parsing, the payload is validated in place (no `serde_json::Value` is built, see
+    /// [`Validators::validate_bytes`]) and the bytes are stored as they came — numbers too
+    /// precise for an `f64` keep their digits, which a `Value` would round.
+    pub async fn dispatch_bytes(
+        &self,
+        transport: &str,
+        message_type: &str,
+        bytes: &[u8],
+        options: &DispatchOptions,
+    ) -> Result<Dispatched, MessengerError> {
+        let body = Body::Bytes {
+            bytes,
+            max: self.max_payload_bytes,
+        };
+        self.dispatch_body(transport, message_type, body, options)
+            .await
+    }
+
+    async fn dispatch_body(
+        &self,
+        transport: &str,
+        message_type: &str,
+        body: Body<'_>,
+        options: &DispatchOptions,
+    ) -> Result<Dispatched, MessengerError> {
         // Validate before taking a connection: an invalid payload costs no database work.
         let m = prepare(
             self.validators,
@@ -501,19 +580,6 @@ impl Messenger {
         )?;
         let client = self.client().await?;
         insert_one(&Pooled(&client, self.mode), &m).await
-    }
-
-    /// Dispatches raw JSON bytes: the size limit is checked before parsing.
-    pub async fn dispatch_bytes(
-        &self,
-        transport: &str,
-        message_type: &str,
-        bytes: &[u8],
-        options: &DispatchOptions,
-    ) -> Result<Dispatched, MessengerError> {
-        let body = parse_payload(bytes, self.max_payload_bytes)?;
-        self.dispatch_json(transport, message_type, &body, options)
-            .await
     }
 
     /// Dispatches a batch in one round trip, all or nothing (see [`dispatch_batch_with`]).

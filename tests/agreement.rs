@@ -11,7 +11,9 @@
 //!
 //! and all four must agree on every payload. The `schemars` schema of each generated Rust struct,
 //! and the runtime's `Validators` (built from the emitted transport schemas, for every transport
-//! that accepts the type), must give the same verdicts as the emitted payload schema. The typing layer's decisions each have a
+//! that accepts the type; on the `Value`, and on the payload's bytes read in place through
+//! `validate_bytes` and `is_valid_bytes`), must give the same verdicts as the emitted payload
+//! schema. The typing layer's decisions each have a
 //! named test below, showing PostgreSQL's own leniency next to the oracle's verdict.
 //!
 //! `MESSENGER_GENERATED_DIR` points the JSON Schema, TypeScript and IR side at another output

@@ -320,6 +320,90 @@ async fn malformed_input_is_a_clear_error_and_inserts_nothing() {
 }
 
 #[tokio::test]
+async fn bytes_are_validated_in_place_and_stored_as_they_came() {
+    let (_db, messenger, client) = messenger().await;
+    let options = DispatchOptions::default();
+    let stored = |id: i64| {
+        let client = &client;
+        async move {
+            client
+                .query_one(
+                    "SELECT body::text FROM messenger_messages WHERE id = $1",
+                    &[&id],
+                )
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        }
+    };
+
+    // Escapes, whitespace and a number no f64 holds: PostgreSQL gets the text, not a `Value`
+    // printed back (which would store 1.2345678901234568e29).
+    let text = r#" {"delivery_id": "0b6f8d1e-2f6a-4c1e-8d3b-5a7c9e1f2a3b",
+        "url": "https://example.com/h\u00e9?q=\"x\"", "sequence": 7,
+        "request_body": {"amount": 123456789012345678901234567890, "rate": 0.1000000000000000055511151231257827}} "#;
+    let id = messenger
+        .dispatch_bytes("webhooks", "webhook_delivery", text.as_bytes(), &options)
+        .await
+        .unwrap()
+        .id;
+    let body: Value = serde_json::from_str(&stored(id).await).unwrap();
+    assert_eq!(body["url"], json!("https://example.com/hé?q=\"x\""));
+    let exact = client
+        .query_one(
+            "SELECT body #>> '{request_body,amount}', body #>> '{request_body,rate}' \
+             FROM messenger_messages WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(exact.get::<_, String>(0), "123456789012345678901234567890");
+    assert_eq!(
+        exact.get::<_, String>(1),
+        "0.1000000000000000055511151231257827"
+    );
+
+    // A repeated key is judged as a `Value` keeps it (the last), which is what jsonb stores.
+    let last_valid =
+        br#"{"message_id": "6f1c1d7e-8a51-4f61-9a53-2a4f1c2b9e10", "to_address": "ada@example.com",
+            "subject": 1, "body_text": "Hi", "subject": "Hello"}"#;
+    let id = messenger
+        .dispatch_bytes("email", "send_email", last_valid, &options)
+        .await
+        .unwrap()
+        .id;
+    let body: Value = serde_json::from_str(&stored(id).await).unwrap();
+    assert_eq!(body["subject"], json!("Hello"));
+    let last_invalid =
+        br#"{"message_id": "6f1c1d7e-8a51-4f61-9a53-2a4f1c2b9e10", "to_address": "ada@example.com",
+            "subject": "Hello", "body_text": "Hi", "subject": 1}"#;
+    let err = messenger
+        .dispatch_bytes("email", "send_email", last_invalid, &options)
+        .await
+        .unwrap_err();
+    let MessengerError::Validation { errors, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(errors[0].pointer, "/subject", "{err}");
+
+    // An invalid payload as bytes gets the errors the same payload gets as a `Value`.
+    let mut bad = email();
+    bad["to_address"] = json!("not an address");
+    bad["subject"] = json!(42);
+    let from_bytes = messenger
+        .dispatch_bytes("email", "send_email", bad.to_string().as_bytes(), &options)
+        .await
+        .unwrap_err();
+    let from_value = messenger
+        .dispatch_json("email", "send_email", &bad, &options)
+        .await
+        .unwrap_err();
+    assert_eq!(from_bytes.to_string(), from_value.to_string());
+    assert!(from_bytes.to_string().contains("/subject"), "{from_bytes}");
+    assert_eq!(count(&client).await, 2);
+}
+
+#[tokio::test]
 async fn u0000_is_refused_before_postgresql_sees_it() {
     // PostgreSQL's text and jsonb cannot hold U+0000 (SQLSTATE 22P05): the payload contract
     // and the dispatch options refuse it up front, so it is never a database error.

@@ -227,12 +227,28 @@ pub fn runtime_verdicts(validators: Option<&Validators>, case: &Case) -> Vec<(St
                 .message_types(t)
                 .is_some_and(|mut types| types.any(|m| m == case.message_type))
         })
-        .map(|t| {
+        .flat_map(|t| {
             let verdict = match validators.validate(t, &case.message_type, &case.payload) {
                 Ok(()) => Verdict::of(Ok(())),
                 Err(e) => Verdict::of(Err(vec![e.to_string()])),
             };
-            (t.to_owned(), verdict)
+            // The same payload as bytes, read in place without a `Value` (the dispatch_bytes
+            // path), through the full check and the cheap one.
+            let bytes = serde_json::to_vec(&case.payload).unwrap();
+            let full = match validators.validate_bytes(t, &case.message_type, &bytes, usize::MAX) {
+                Ok(_) => Verdict::of(Ok(())),
+                Err(e) => Verdict::of(Err(vec![e.to_string()])),
+            };
+            let cheap = if validators.is_valid_bytes(t, &case.message_type, &bytes) {
+                Verdict::of(Ok(()))
+            } else {
+                Verdict::of(Err(vec!["is_valid_bytes: false".to_owned()]))
+            };
+            [
+                (t.to_owned(), verdict),
+                (format!("{t}, validate_bytes"), full),
+                (format!("{t}, is_valid_bytes"), cheap),
+            ]
         })
         .collect()
 }
