@@ -13,7 +13,7 @@ use tokio_util::task::TaskTracker;
 use crate::error::MessengerError;
 use crate::worker::Shared;
 use crate::worker::finish::persistently;
-use crate::worker::lease::{Delivery, Lease};
+use crate::worker::lease::{Claimed, Lease};
 use crate::worker::metrics::Counter;
 
 /// What a drain did.
@@ -32,7 +32,7 @@ pub struct DrainReport {
 pub(crate) struct Running {
     pub(crate) fetcher: JoinHandle<()>,
     pub(crate) stop_fetching: CancellationToken,
-    pub(crate) runner: JoinHandle<mpsc::UnboundedReceiver<Delivery>>,
+    pub(crate) runner: JoinHandle<mpsc::UnboundedReceiver<Claimed>>,
     pub(crate) stop_running: CancellationToken,
     pub(crate) handlers: TaskTracker,
     pub(crate) cancel_handlers: CancellationToken,

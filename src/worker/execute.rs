@@ -16,8 +16,8 @@ use tracing::Instrument as _;
 
 use crate::error::MessengerError;
 use crate::worker::Shared;
-use crate::worker::handler::{Context, HandlerError};
-use crate::worker::lease::{Delivery, Lease};
+use crate::worker::handler::{Context, HandlerError, LazyJson};
+use crate::worker::lease::{Claimed, Lease};
 
 /// An attempt's failure as recorded with a retry or a dead letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,12 +65,12 @@ pub(crate) struct Finished {
 /// until `stop`; returns the buffer with what was not started, for the drain to hand back.
 pub(crate) async fn run_loop(
     shared: Arc<Shared>,
-    mut buffer: mpsc::UnboundedReceiver<Delivery>,
+    mut buffer: mpsc::UnboundedReceiver<Claimed>,
     finished: mpsc::UnboundedSender<Finished>,
     handlers_cancelled: CancellationToken,
     tracker: TaskTracker,
     stop: CancellationToken,
-) -> mpsc::UnboundedReceiver<Delivery> {
+) -> mpsc::UnboundedReceiver<Claimed> {
     let slots = Arc::new(Semaphore::new(shared.config.concurrency));
     loop {
         let slot = tokio::select! {
@@ -124,7 +124,7 @@ pub(crate) async fn run_loop(
     }
 }
 
-fn span_of(shared: &Shared, delivery: &Delivery) -> tracing::Span {
+fn span_of(shared: &Shared, delivery: &Claimed) -> tracing::Span {
     tracing::info_span!(
         "symphony_messenger.message",
         message_id = delivery.lease.message_id,
@@ -140,7 +140,7 @@ fn span_of(shared: &Shared, delivery: &Delivery) -> tracing::Span {
 /// One attempt of one message.
 async fn execute(
     shared: &Shared,
-    delivery: Delivery,
+    delivery: Claimed,
     cancel: CancellationToken,
     handlers_cancelled: &CancellationToken,
 ) -> Outcome {
@@ -155,14 +155,20 @@ async fn execute(
     // The body is checked against its type's schema before any handler sees it: a body that
     // no longer matches (edited in the table, or from a sender that skipped validation) is a
     // permanent failure, not a retry.
+    // Read in place from the text PostgreSQL sent: no `Value` is built for a valid body.
     let validators = shared.registry.validators();
-    if let Err(err) = validators.validate(&delivery.transport, &message_type, &delivery.body) {
+    if let Err(err) = validators.validate_bytes(
+        &shared.transport,
+        &message_type,
+        delivery.body.as_bytes(),
+        usize::MAX,
+    ) {
         let failure = match err {
             MessengerError::Validation { errors, .. } => Failure::new(
                 "InvalidPayload",
                 format!(
                     "the body does not match the `{message_type}` schema of transport `{}`: {}",
-                    delivery.transport,
+                    shared.transport,
                     errors
                         .iter()
                         .map(ToString::to_string)
@@ -196,13 +202,13 @@ async fn execute(
             policy,
             HandlerError::msg(format!(
                 "this worker has no handler for `{message_type}` (transport `{}`)",
-                delivery.transport
+                shared.transport
             ))
             .with_class("NoHandler"),
         );
     };
     let acked = Arc::new(AtomicBool::new(false));
-    let Delivery {
+    let Claimed {
         lease,
         attempt,
         queue,
@@ -219,8 +225,8 @@ async fn execute(
         transport: shared.transport.clone(),
         queue,
         message_type,
-        headers,
-        metadata,
+        headers: LazyJson::new(headers),
+        metadata: LazyJson::new(metadata),
         created_at,
         cancel: cancel.clone(),
         retention: shared.consumer.retention(),
@@ -229,7 +235,7 @@ async fn execute(
     let fail = |error: HandlerError| failed(attempt, max_attempts, policy, error);
     // The call itself (the closure up to the future it returns) may panic too: that is the
     // attempt's failure, not the end of the task (whose lease would then never be finished).
-    let future = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(body, context))) {
+    let future = match std::panic::catch_unwind(AssertUnwindSafe(|| handler.call(&body, context))) {
         Ok(Ok(future)) => future,
         Ok(Err(error)) => return fail(error),
         Err(panic) => return fail(panicked(panic.as_ref())),

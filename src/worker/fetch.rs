@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::worker::Shared;
-use crate::worker::lease::Delivery;
+use crate::worker::lease::Claimed;
 use crate::worker::metrics::Counter;
 
 /// Claims until `stop`, sending every claimed message to `buffer` (and registering its lease
@@ -21,7 +21,7 @@ use crate::worker::metrics::Counter;
 /// `cancel_handlers`.
 pub(crate) async fn fetch_loop(
     shared: Arc<Shared>,
-    buffer: mpsc::UnboundedSender<Delivery>,
+    buffer: mpsc::UnboundedSender<Claimed>,
     cancel_handlers: CancellationToken,
     stop: CancellationToken,
 ) {
@@ -50,7 +50,7 @@ pub(crate) async fn fetch_loop(
             if got >= want {
                 break;
             }
-            match shared.consumer.claim(queue, want - got, config.lease).await {
+            match shared.consumer.claim_raw(queue, want - got, config.lease).await {
                 Ok(deliveries) => {
                     got += deliveries.len();
                     shared.metrics.add(Counter::Claimed, deliveries.len());

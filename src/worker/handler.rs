@@ -5,6 +5,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -124,10 +125,10 @@ pub struct Context {
     pub(crate) attempt: u32,
     pub(crate) max_attempts: u32,
     pub(crate) transport: Arc<str>,
-    pub(crate) queue: String,
+    pub(crate) queue: Arc<str>,
     pub(crate) message_type: String,
-    pub(crate) headers: Value,
-    pub(crate) metadata: Value,
+    pub(crate) headers: LazyJson,
+    pub(crate) metadata: LazyJson,
     pub(crate) created_at: DateTime<FixedOffset>,
     pub(crate) cancel: CancellationToken,
     pub(crate) retention: Retention,
@@ -172,12 +173,12 @@ impl Context {
 
     /// The envelope headers (`message_type` and the sender's extra headers).
     pub fn headers(&self) -> &Value {
-        &self.headers
+        self.headers.get()
     }
 
     /// The metadata stored beside the message.
     pub fn metadata(&self) -> &Value {
-        &self.metadata
+        self.metadata.get()
     }
 
     /// When the message was dispatched.
@@ -209,13 +210,36 @@ impl Context {
     }
 }
 
+/// JSON text from PostgreSQL, parsed the first time it is read (most handlers never look at
+/// their message's headers or metadata).
+#[derive(Debug, Clone)]
+pub(crate) struct LazyJson {
+    text: String,
+    value: OnceLock<Value>,
+}
+
+impl LazyJson {
+    pub(crate) fn new(text: String) -> LazyJson {
+        LazyJson {
+            text,
+            value: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &Value {
+        // PostgreSQL's json output is JSON; `null` stands in should serde_json ever disagree.
+        self.value
+            .get_or_init(|| serde_json::from_str(&self.text).unwrap_or(Value::Null))
+    }
+}
+
 /// The future a handler returns, boxed.
 pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
 
-/// A handler for one message type, type-erased: it takes the validated body.
+/// A handler for one message type, type-erased: it takes the validated body's text.
 pub(crate) trait Handler: Send + Sync {
     /// Starts handling `body`; fails when the body cannot become the handler's input.
-    fn call(&self, body: Value, ctx: Context) -> Result<HandlerFuture, HandlerError>;
+    fn call(&self, body: &str, ctx: Context) -> Result<HandlerFuture, HandlerError>;
 }
 
 /// A handler of the generated payload struct `M`.
@@ -239,8 +263,8 @@ where
     F: Fn(M, Context) -> Fut + Send + Sync,
     Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
-    fn call(&self, body: Value, ctx: Context) -> Result<HandlerFuture, HandlerError> {
-        let message: M = serde_json::from_value(body).map_err(|e| {
+    fn call(&self, body: &str, ctx: Context) -> Result<HandlerFuture, HandlerError> {
+        let message: M = serde_json::from_str(body).map_err(|e| {
             HandlerError::msg(format!(
                 "the body matches the `{}` schema but does not deserialize into {}: {e}",
                 M::MESSAGE_TYPE,
@@ -261,7 +285,12 @@ where
     F: Fn(Value, Context) -> Fut + Send + Sync,
     Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
-    fn call(&self, body: Value, ctx: Context) -> Result<HandlerFuture, HandlerError> {
+    fn call(&self, body: &str, ctx: Context) -> Result<HandlerFuture, HandlerError> {
+        let body: Value = serde_json::from_str(body).map_err(|e| {
+            HandlerError::msg(format!("the body is not JSON serde_json can read: {e}"))
+                .with_class("InvalidPayload")
+                .permanent()
+        })?;
         Ok(Box::pin((self.0)(body, ctx)))
     }
 }

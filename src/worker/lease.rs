@@ -10,6 +10,7 @@
 //! Because a token names one claim of one message, a batch can present its ids and its tokens
 //! as two sets (`id = ANY(..) AND lease_token = ANY(..)`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
@@ -21,8 +22,8 @@ use messenger_queries::sql::consume::{
 use messenger_queries::sql::maintenance::{PURGE_COMPLETED, PURGE_FAILED};
 use serde_json::Value;
 use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, Type, accepts};
 
-use crate::dispatch::MESSAGE_TYPE_HEADER;
 use crate::error::MessengerError;
 use crate::statements::{Application, Columns, Executor, Pooled, StatementMode, Target};
 use crate::worker::retention::Retention;
@@ -70,6 +71,62 @@ pub struct Delivery {
     pub lease_expires_at: DateTime<FixedOffset>,
     /// The delivery time the sender asked for, if any.
     pub scheduled_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A claimed message with its JSON columns as PostgreSQL sent them: what the worker runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Claimed {
+    pub(crate) lease: Lease,
+    pub(crate) queue: Arc<str>,
+    /// `headers.message_type`, when it is a string.
+    pub(crate) message_type: Option<String>,
+    pub(crate) body: String,
+    pub(crate) headers: String,
+    pub(crate) metadata: String,
+    pub(crate) priority: i16,
+    pub(crate) attempt: u32,
+    pub(crate) max_retries: i32,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) created_at: DateTime<FixedOffset>,
+    pub(crate) available_at: DateTime<FixedOffset>,
+    pub(crate) lease_expires_at: DateTime<FixedOffset>,
+    pub(crate) scheduled_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A `json` or `jsonb` value's text, borrowed from the row (jsonb's binary format is a version
+/// byte, 1, and the text).
+struct JsonText<'a>(&'a str);
+
+impl<'a> FromSql<'a> for JsonText<'a> {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<JsonText<'a>, Box<dyn std::error::Error + Sync + Send>> {
+        let text = if *ty == Type::JSONB {
+            match raw.split_first() {
+                Some((1, text)) => text,
+                _ => return Err("unsupported jsonb format version".into()),
+            }
+        } else {
+            raw
+        };
+        Ok(JsonText(std::str::from_utf8(text)?))
+    }
+
+    accepts!(JSON, JSONB);
+}
+
+/// `message_type` of a headers object's text, when it is a string.
+fn message_type_of(headers: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(default)]
+        message_type: Option<Value>,
+    }
+    match serde_json::from_str::<Envelope>(headers).ok()?.message_type? {
+        Value::String(name) => Some(name),
+        _ => None,
+    }
 }
 
 /// The outcome of a batched fenced statement: the leases it applied to, and those that were no
@@ -264,6 +321,48 @@ impl Consumer {
         max: usize,
         lease: Duration,
     ) -> Result<Vec<Delivery>, MessengerError> {
+        let claimed = self.claim_raw(queue, max, lease).await?;
+        claimed
+            .into_iter()
+            .map(|c| {
+                let json = |text: &str| {
+                    serde_json::from_str::<Value>(text).map_err(|e| {
+                        MessengerError::Internal(format!(
+                            "message {}: PostgreSQL sent JSON serde_json cannot read: {e}",
+                            c.lease.message_id
+                        ))
+                    })
+                };
+                Ok(Delivery {
+                    lease: c.lease,
+                    transport: self.transport.clone(),
+                    queue: c.queue.to_string(),
+                    body: json(&c.body)?,
+                    headers: json(&c.headers)?,
+                    metadata: json(&c.metadata)?,
+                    message_type: c.message_type,
+                    priority: c.priority,
+                    attempt: c.attempt,
+                    max_retries: c.max_retries,
+                    idempotency_key: c.idempotency_key,
+                    created_at: c.created_at,
+                    available_at: c.available_at,
+                    lease_expires_at: c.lease_expires_at,
+                    scheduled_at: c.scheduled_at,
+                })
+            })
+            .collect()
+    }
+
+    /// [`Consumer::claim`] with the JSON columns as PostgreSQL sent them (the worker validates
+    /// and deserialises the body from its text, and reads headers and metadata only if a
+    /// handler asks).
+    pub(crate) async fn claim_raw(
+        &self,
+        queue: &str,
+        max: usize,
+        lease: Duration,
+    ) -> Result<Vec<Claimed>, MessengerError> {
         let batch = i64::try_from(max).unwrap_or(i64::MAX);
         let lease = seconds(lease);
         let rows = self
@@ -287,7 +386,6 @@ impl Consumer {
             [
                 "id",
                 "lease_token",
-                "transport_name",
                 "queue_name",
                 "body",
                 "headers",
@@ -302,32 +400,29 @@ impl Consumer {
                 "scheduled_at",
             ],
         )?;
+        let queue: Arc<str> = first.try_get::<_, &str>(c.at(2))?.into();
         rows.iter()
             .map(|row| {
-                let headers: Value = row.try_get(c.at(5))?;
-                let retry_count: i32 = row.try_get(c.at(8))?;
-                Ok(Delivery {
+                let headers = row.try_get::<_, JsonText>(c.at(4))?.0;
+                let retry_count: i32 = row.try_get(c.at(7))?;
+                Ok(Claimed {
                     lease: Lease {
                         message_id: row.try_get(c.at(0))?,
                         token: row.try_get(c.at(1))?,
                     },
-                    transport: row.try_get(c.at(2))?,
-                    queue: row.try_get(c.at(3))?,
-                    message_type: headers
-                        .get(MESSAGE_TYPE_HEADER)
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    body: row.try_get(c.at(4))?,
-                    headers,
-                    metadata: row.try_get(c.at(6))?,
-                    priority: row.try_get(c.at(7))?,
+                    queue: queue.clone(),
+                    message_type: message_type_of(headers),
+                    body: row.try_get::<_, JsonText>(c.at(3))?.0.to_owned(),
+                    headers: headers.to_owned(),
+                    metadata: row.try_get::<_, JsonText>(c.at(5))?.0.to_owned(),
+                    priority: row.try_get(c.at(6))?,
                     attempt: u32::try_from(retry_count).unwrap_or(0).saturating_add(1),
-                    max_retries: row.try_get(c.at(9))?,
-                    idempotency_key: row.try_get(c.at(10))?,
-                    created_at: row.try_get(c.at(11))?,
-                    available_at: row.try_get(c.at(12))?,
-                    lease_expires_at: row.try_get(c.at(13))?,
-                    scheduled_at: row.try_get(c.at(14))?,
+                    max_retries: row.try_get(c.at(8))?,
+                    idempotency_key: row.try_get(c.at(9))?,
+                    created_at: row.try_get(c.at(10))?,
+                    available_at: row.try_get(c.at(11))?,
+                    lease_expires_at: row.try_get(c.at(12))?,
+                    scheduled_at: row.try_get(c.at(13))?,
                 })
             })
             .collect()
