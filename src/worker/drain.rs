@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -32,7 +31,7 @@ pub struct DrainReport {
 pub(crate) struct Running {
     pub(crate) fetcher: JoinHandle<()>,
     pub(crate) stop_fetching: CancellationToken,
-    pub(crate) runner: JoinHandle<mpsc::UnboundedReceiver<Claimed>>,
+    pub(crate) runner: JoinHandle<Vec<Claimed>>,
     pub(crate) stop_running: CancellationToken,
     pub(crate) handlers: TaskTracker,
     pub(crate) cancel_handlers: CancellationToken,
@@ -52,15 +51,12 @@ pub(crate) async fn drain(
     let _ = running.fetcher.await;
     // 2. No new starts.
     running.stop_running.cancel();
-    let buffer = running.runner.await;
+    let unstarted: Vec<Lease> = running
+        .runner
+        .await
+        .map(|claimed| claimed.iter().map(|c| c.lease).collect())
+        .unwrap_or_default();
     // 3. Hand back what never started.
-    let mut unstarted: Vec<Lease> = Vec::new();
-    if let Ok(mut buffer) = buffer {
-        buffer.close();
-        while let Ok(delivery) = buffer.try_recv() {
-            unstarted.push(delivery.lease);
-        }
-    }
     let mut failure = None;
     if !unstarted.is_empty() {
         // With a few tries: a drain should not leave messages waiting for their leases to
@@ -88,13 +84,14 @@ pub(crate) async fn drain(
         .await
         .is_err()
     {
-        report.cancelled = running.handlers.len();
+        report.cancelled = shared.leases.unfinished();
         tracing::warn!(
             transport = %shared.transport,
             cancelled = report.cancelled,
             "drain deadline of {deadline:?} passed; cancelling the running handlers"
         );
         running.cancel_handlers.cancel();
+        shared.leases.cancel_all();
         running.handlers.wait().await;
     }
     // 5. Every handler task is done and the runner is gone, so every sender of finished

@@ -3,13 +3,15 @@
 //! it; the hard deadline, panics and cancellation end an attempt; the result becomes an
 //! [`Outcome`] for the finisher.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt as _;
-use tokio::sync::{Semaphore, mpsc};
+use futures::stream::{FuturesUnordered, StreamExt as _};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument as _;
@@ -61,66 +63,146 @@ pub(crate) struct Finished {
     pub(crate) started: Instant,
 }
 
-/// Starts a handler task for every message from `buffer` while fewer than `concurrency` run,
-/// until `stop`; returns the buffer with what was not started, for the drain to hand back.
+/// Starts the messages from `buffer` (a claim's at a time) while fewer than `concurrency` run,
+/// until `stop`; returns what was not started, for the drain to hand back.
+///
+/// Messages that are waiting together start together: one task runs them all (each its
+/// own future with its own span, deadline, cancellation and panic guard) and reports their
+/// outcomes in groups as they finish, so a claimed batch costs one task and a few channel
+/// sends rather than one of each per message.
 pub(crate) async fn run_loop(
     shared: Arc<Shared>,
-    mut buffer: mpsc::UnboundedReceiver<Claimed>,
-    finished: mpsc::UnboundedSender<Finished>,
+    mut buffer: mpsc::UnboundedReceiver<Vec<Claimed>>,
+    finished: mpsc::UnboundedSender<Vec<Finished>>,
     handlers_cancelled: CancellationToken,
     tracker: TaskTracker,
     stop: CancellationToken,
-) -> mpsc::UnboundedReceiver<Claimed> {
+) -> Vec<Claimed> {
     let slots = Arc::new(Semaphore::new(shared.config.concurrency));
+    let most = shared.config.batch_size.max(1);
+    // Claimed, not started yet: what a claim brought that had no free slot.
+    let mut waiting: VecDeque<Claimed> = VecDeque::new();
+    // What never started, for the drain to hand back: the waiting messages and the buffer's.
+    let unstarted = |mut waiting: VecDeque<Claimed>, mut buffer: mpsc::UnboundedReceiver<_>| {
+        buffer.close();
+        while let Ok(more) = buffer.try_recv() {
+            waiting.extend(more);
+        }
+        Vec::from(waiting)
+    };
     loop {
+        if waiting.is_empty() {
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => return unstarted(waiting, buffer),
+                claimed = buffer.recv() => match claimed {
+                    Some(claimed) => waiting.extend(claimed),
+                    None => return unstarted(waiting, buffer),
+                },
+            }
+            continue;
+        }
         let slot = tokio::select! {
             biased;
-            () = stop.cancelled() => return buffer,
+            () = stop.cancelled() => return unstarted(waiting, buffer),
             slot = slots.clone().acquire_owned() => match slot {
                 Ok(slot) => slot,
-                Err(_) => return buffer,
+                Err(_) => return unstarted(waiting, buffer),
             },
         };
-        let delivery = tokio::select! {
-            biased;
-            () = stop.cancelled() => return buffer,
-            delivery = buffer.recv() => match delivery {
-                Some(delivery) => delivery,
-                None => return buffer,
-            },
-        };
-        let span = span_of(&shared, &delivery);
-        let lease = delivery.lease;
-        let cancel = match shared.leases.cancellation(lease) {
-            Some(cancel) if !shared.leases.is_lost(lease) => cancel,
-            // Lost while it waited in the buffer: never started.
-            _ => {
-                let _ = finished.send(Finished {
+        let mut group = Vec::with_capacity(waiting.len().min(most));
+        group.extend(waiting.pop_front().map(|delivery| (delivery, slot)));
+        while group.len() < most && !waiting.is_empty() {
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                break;
+            };
+            group.extend(waiting.pop_front().map(|delivery| (delivery, slot)));
+        }
+        let mut runs = Vec::with_capacity(group.len());
+        let mut abandoned = Vec::new();
+        for (delivery, slot) in group {
+            let span = span_of(&shared, &delivery);
+            let lease = delivery.lease;
+            match shared.leases.cancellation_if_held(lease) {
+                Some(cancel) => runs.push(Run {
+                    delivery,
+                    cancel,
+                    span,
+                    slot,
+                }),
+                // Lost while it waited: never started.
+                None => abandoned.push(Finished {
                     lease,
                     outcome: Outcome::Abandoned,
                     span,
                     started: Instant::now(),
-                });
-                continue;
+                }),
             }
-        };
-        let shared = shared.clone();
-        let finished = finished.clone();
-        let handlers_cancelled = handlers_cancelled.clone();
-        tracker.spawn(async move {
+        }
+        if !abandoned.is_empty() {
+            let _ = finished.send(abandoned);
+        }
+        if !runs.is_empty() {
+            tracker.spawn(run_group(
+                shared.clone(),
+                runs,
+                finished.clone(),
+                handlers_cancelled.clone(),
+            ));
+        }
+    }
+}
+
+/// A message about to start, with what its attempt needs.
+struct Run {
+    delivery: Claimed,
+    cancel: CancellationToken,
+    span: tracing::Span,
+    slot: OwnedSemaphorePermit,
+}
+
+/// Runs a group of messages concurrently, sending their outcomes to the finisher as they come
+/// (all that are ready at once together).
+async fn run_group(
+    shared: Arc<Shared>,
+    runs: Vec<Run>,
+    finished: mpsc::UnboundedSender<Vec<Finished>>,
+    handlers_cancelled: CancellationToken,
+) {
+    let shared = &shared;
+    let handlers_cancelled = &handlers_cancelled;
+    let mut running: FuturesUnordered<_> = runs
+        .into_iter()
+        .map(|run| async move {
+            let Run {
+                delivery,
+                cancel,
+                span,
+                slot,
+            } = run;
             let started = Instant::now();
-            let outcome = execute(&shared, delivery, cancel, &handlers_cancelled)
+            let lease = delivery.lease;
+            let outcome = execute(shared, delivery, cancel, handlers_cancelled)
                 .instrument(span.clone())
                 .await;
             shared.leases.finishing(lease);
-            let _ = finished.send(Finished {
+            drop(slot);
+            Finished {
                 lease,
                 outcome,
                 span,
                 started,
-            });
-            drop(slot);
-        });
+            }
+        })
+        .collect();
+    while let Some(first) = running.next().await {
+        let mut done = vec![first];
+        // Whatever else has finished by now goes with it (polling once does not wait; the
+        // next `.await` registers this task's waker again).
+        while let Some(Some(next)) = running.next().now_or_never() {
+            done.push(next);
+        }
+        let _ = finished.send(done);
     }
 }
 

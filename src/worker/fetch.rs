@@ -16,13 +16,11 @@ use crate::worker::Shared;
 use crate::worker::lease::Claimed;
 use crate::worker::metrics::Counter;
 
-/// Claims until `stop`, sending every claimed message to `buffer` (and registering its lease
-/// first, so the heartbeat covers it from the start). Handler cancellations are children of
-/// `cancel_handlers`.
+/// Claims until `stop`, sending every claim's messages to `buffer` (and registering their
+/// leases first, so the heartbeat covers them from the start).
 pub(crate) async fn fetch_loop(
     shared: Arc<Shared>,
-    buffer: mpsc::UnboundedSender<Claimed>,
-    cancel_handlers: CancellationToken,
+    buffer: mpsc::UnboundedSender<Vec<Claimed>>,
     stop: CancellationToken,
 ) {
     let config = &shared.config;
@@ -50,28 +48,29 @@ pub(crate) async fn fetch_loop(
             if got >= want {
                 break;
             }
-            match shared.consumer.claim_raw(queue, want - got, config.lease).await {
+            match shared
+                .consumer
+                .claim_raw(queue, want - got, config.lease)
+                .await
+            {
                 Ok(deliveries) => {
                     got += deliveries.len();
                     shared.metrics.add(Counter::Claimed, deliveries.len());
-                    let mut orphans = Vec::new();
-                    for delivery in deliveries {
-                        shared
-                            .leases
-                            .insert(delivery.lease, cancel_handlers.child_token());
-                        if let Err(mpsc::error::SendError(orphan)) = buffer.send(delivery) {
-                            orphans.push(orphan.lease);
-                        }
+                    if deliveries.is_empty() {
+                        continue;
                     }
-                    if !orphans.is_empty() {
+                    for delivery in &deliveries {
+                        shared.leases.insert(delivery.lease);
+                    }
+                    // One send per claim: the runner starts what arrives together together.
+                    if let Err(mpsc::error::SendError(orphans)) = buffer.send(deliveries) {
                         // The runner is gone (never during a drain, which keeps the buffer
                         // until it has handed back what is in it): hand these back too.
+                        let orphans: Vec<_> = orphans.iter().map(|d| d.lease).collect();
                         if let Err(err) = shared.consumer.release(&orphans).await {
                             tracing::warn!(error = %err, "handing back claimed messages failed; they return when their leases expire");
                         }
-                        for lease in orphans {
-                            shared.leases.remove(lease);
-                        }
+                        shared.leases.remove_all(orphans);
                         return;
                     }
                 }

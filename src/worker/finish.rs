@@ -22,16 +22,20 @@ const ATTEMPTS: u32 = 6;
 /// Finishes attempts as they arrive until every sender is gone.
 pub(crate) async fn finish_loop(
     shared: Arc<Shared>,
-    mut finished: mpsc::UnboundedReceiver<Finished>,
+    mut finished: mpsc::UnboundedReceiver<Vec<Finished>>,
 ) {
     let max = shared.config.ack_batch;
-    while let Some(first) = finished.recv().await {
-        let mut batch = vec![first];
+    while let Some(mut batch) = finished.recv().await {
         while batch.len() < max {
             match finished.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(more) => batch.extend(more),
                 Err(_) => break,
             }
+        }
+        while batch.len() > max {
+            let rest = batch.split_off(max);
+            finish(&shared, batch).await;
+            batch = rest;
         }
         finish(&shared, batch).await;
     }
@@ -63,13 +67,18 @@ where
 
 /// Records the outcome in the message's span and lets go of its lease.
 fn close(shared: &Shared, finished: &Finished, outcome: &str) {
+    record(finished, outcome);
+    shared.leases.remove(finished.lease);
+}
+
+/// Records the outcome in the message's span.
+fn record(finished: &Finished, outcome: &str) {
     finished.span.record("outcome", outcome);
     finished.span.record(
         "duration_ms",
         finished.started.elapsed().as_secs_f64() * 1e3,
     );
     tracing::debug!(parent: &finished.span, outcome, "message finished");
-    shared.leases.remove(finished.lease);
 }
 
 async fn finish(shared: &Shared, batch: Vec<Finished>) {
@@ -89,11 +98,12 @@ async fn finish(shared: &Shared, batch: Vec<Finished>) {
                 for f in &acks {
                     if fenced.lost.contains(&f.lease) {
                         tracing::warn!(parent: &f.span, "lease lost before the ack; the message will be delivered again");
-                        close(shared, f, "lease_lost");
+                        record(f, "lease_lost");
                     } else {
-                        close(shared, f, "acked");
+                        record(f, "acked");
                     }
                 }
+                shared.leases.remove_all(leases.iter().copied());
             }
             Err(err) => {
                 tracing::error!(error = %err, messages = acks.len(), "acking failed; the messages return when their leases expire");

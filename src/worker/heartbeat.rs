@@ -4,6 +4,7 @@
 //! worker lost is noticed within one interval and its handler cancelled.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio_util::sync::CancellationToken;
@@ -28,6 +29,9 @@ struct Held {
 #[derive(Debug, Default)]
 pub(crate) struct Leases {
     held: Mutex<HashMap<i64, Held>>,
+    /// Every handler was cancelled ([`Leases::cancel_all`]): a lease inserted since starts
+    /// cancelled.
+    all_cancelled: AtomicBool,
 }
 
 impl Leases {
@@ -39,12 +43,18 @@ impl Leases {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a new claim; `cancel` cancels its handler. A claim of a message this worker
-    /// still holds under an older lease (which expired and was rescued before the heartbeat
-    /// noticed) means that lease is lost: its handler is cancelled here, since the entry that
-    /// would let the heartbeat cancel it is replaced.
-    pub(crate) fn insert(&self, lease: Lease, cancel: CancellationToken) {
-        let replaced = self.lock().insert(
+    /// Records a new claim, with a cancellation for its handler (a token of its own, not a
+    /// child of a worker-wide one: children cost a shared lock to make and to drop). A claim of
+    /// a message this worker still holds under an older lease (which expired and was rescued
+    /// before the heartbeat noticed) means that lease is lost: its handler is cancelled here,
+    /// since the entry that would let the heartbeat cancel it is replaced.
+    pub(crate) fn insert(&self, lease: Lease) {
+        let cancel = CancellationToken::new();
+        let mut held = self.lock();
+        if self.all_cancelled.load(Ordering::Acquire) {
+            cancel.cancel();
+        }
+        let replaced = held.insert(
             lease.message_id,
             Held {
                 token: lease.token,
@@ -53,8 +63,18 @@ impl Leases {
                 finishing: false,
             },
         );
+        drop(held);
         if let Some(old) = replaced.filter(|old| old.token != lease.token) {
             old.cancel.cancel();
+        }
+    }
+
+    /// Cancels every handler, and those of leases inserted from now on (the drain deadline
+    /// passed, or the worker was dropped).
+    pub(crate) fn cancel_all(&self) {
+        self.all_cancelled.store(true, Ordering::Release);
+        for held in self.lock().values() {
+            held.cancel.cancel();
         }
     }
 
@@ -86,12 +106,31 @@ impl Leases {
             .collect()
     }
 
-    /// The cancellation of a held lease's handler.
-    pub(crate) fn cancellation(&self, lease: Lease) -> Option<CancellationToken> {
+    /// The cancellation of a held lease's handler, if the lease is held and not known to be
+    /// lost.
+    pub(crate) fn cancellation_if_held(&self, lease: Lease) -> Option<CancellationToken> {
         self.lock()
             .get(&lease.message_id)
-            .filter(|h| h.token == lease.token)
+            .filter(|h| h.token == lease.token && !h.lost)
             .map(|h| h.cancel.clone())
+    }
+
+    /// Forgets many leases at once (see [`Leases::remove`]).
+    pub(crate) fn remove_all(&self, leases: impl IntoIterator<Item = Lease>) {
+        let mut held = self.lock();
+        for lease in leases {
+            if held
+                .get(&lease.message_id)
+                .is_some_and(|h| h.token == lease.token)
+            {
+                held.remove(&lease.message_id);
+            }
+        }
+    }
+
+    /// How many held leases have a handler that has not finished.
+    pub(crate) fn unfinished(&self) -> usize {
+        self.lock().values().filter(|h| !h.finishing).count()
     }
 
     /// Whether the heartbeat found the lease lost (or it is no longer held at all).
@@ -172,7 +211,6 @@ pub(crate) async fn heartbeat_loop(shared: Arc<Shared>, stop: CancellationToken)
 #[cfg(test)]
 mod tests {
     use super::{Lease, Leases};
-    use tokio_util::sync::CancellationToken;
 
     #[test]
     fn a_new_claim_of_a_held_message_cancels_the_old_leases_handler() {
@@ -187,17 +225,18 @@ mod tests {
                 token: 2,
             },
         );
-        let old_cancel = CancellationToken::new();
-        leases.insert(old, old_cancel.clone());
+        leases.insert(old);
+        let old_cancel = leases.cancellation_if_held(old).unwrap();
         assert!(!old_cancel.is_cancelled());
-        leases.insert(new, CancellationToken::new());
+        leases.insert(new);
         assert!(old_cancel.is_cancelled(), "the old handler is cancelled");
         assert!(leases.is_lost(old), "the old lease counts as lost");
         assert!(!leases.is_lost(new));
         // The old attempt's end does not forget the new lease.
         leases.remove(old);
         assert_eq!(leases.len(), 1);
-        assert!(leases.cancellation(new).is_some());
+        assert!(leases.cancellation_if_held(new).is_some());
+        assert!(leases.cancellation_if_held(old).is_none());
     }
 
     #[test]
@@ -213,13 +252,34 @@ mod tests {
                 token: 2,
             },
         );
-        let (running_cancel, finishing_cancel) =
-            (CancellationToken::new(), CancellationToken::new());
-        leases.insert(running, running_cancel.clone());
-        leases.insert(finishing, finishing_cancel.clone());
+        leases.insert(running);
+        leases.insert(finishing);
+        let running_cancel = leases.cancellation_if_held(running).unwrap();
+        let finishing_cancel = leases.cancellation_if_held(finishing).unwrap();
         leases.finishing(finishing);
         assert_eq!(leases.mark_lost(&[running, finishing]), 1);
         assert!(running_cancel.is_cancelled());
         assert!(!finishing_cancel.is_cancelled());
+    }
+
+    #[test]
+    fn cancel_all_cancels_held_leases_and_those_claimed_after() {
+        let leases = Leases::default();
+        let lease = |id| Lease {
+            message_id: id,
+            token: id,
+        };
+        leases.insert(lease(1));
+        let first = leases.cancellation_if_held(lease(1)).unwrap();
+        assert!(!first.is_cancelled());
+        leases.cancel_all();
+        assert!(first.is_cancelled());
+        leases.insert(lease(2));
+        assert!(
+            leases
+                .cancellation_if_held(lease(2))
+                .unwrap()
+                .is_cancelled()
+        );
     }
 }

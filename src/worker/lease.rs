@@ -10,6 +10,7 @@
 //! Because a token names one claim of one message, a batch can present its ids and its tokens
 //! as two sets (`id = ANY(..) AND lease_token = ANY(..)`).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use serde_json::Value;
 use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, Type, accepts};
 
+use crate::dispatch::MESSAGE_TYPE_HEADER;
 use crate::error::MessengerError;
 use crate::statements::{Application, Columns, Executor, Pooled, StatementMode, Target};
 use crate::worker::retention::Retention;
@@ -83,14 +85,14 @@ pub(crate) struct Claimed {
     pub(crate) body: String,
     pub(crate) headers: String,
     pub(crate) metadata: String,
-    pub(crate) priority: i16,
     pub(crate) attempt: u32,
     pub(crate) max_retries: i32,
-    pub(crate) idempotency_key: Option<String>,
     pub(crate) created_at: DateTime<FixedOffset>,
-    pub(crate) available_at: DateTime<FixedOffset>,
-    pub(crate) lease_expires_at: DateTime<FixedOffset>,
-    pub(crate) scheduled_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Which attempt a claim is, from the failed attempts before it.
+fn attempt(retry_count: i32) -> u32 {
+    u32::try_from(retry_count).unwrap_or(0).saturating_add(1)
 }
 
 /// A `json` or `jsonb` value's text, borrowed from the row (jsonb's binary format is a version
@@ -119,14 +121,13 @@ impl<'a> FromSql<'a> for JsonText<'a> {
 /// `message_type` of a headers object's text, when it is a string.
 fn message_type_of(headers: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
-    struct Envelope {
-        #[serde(default)]
-        message_type: Option<Value>,
+    struct Envelope<'a> {
+        #[serde(default, borrow)]
+        message_type: Option<Cow<'a, str>>,
     }
-    match serde_json::from_str::<Envelope>(headers).ok()?.message_type? {
-        Value::String(name) => Some(name),
-        _ => None,
-    }
+    // Not a string (or not an object at all): no message type.
+    let envelope: Envelope<'_> = serde_json::from_str(headers).ok()?;
+    envelope.message_type.map(Cow::into_owned)
 }
 
 /// The outcome of a batched fenced statement: the leases it applied to, and those that were no
@@ -189,6 +190,14 @@ fn returned_ids(rows: &[Row]) -> Result<std::collections::HashSet<i64>, Messenge
 }
 
 fn split(leases: &[Lease], rows: &[Row]) -> Result<Fenced, MessengerError> {
+    // Each returned row is one of the leases' messages, once: as many rows as leases (with
+    // distinct messages) means every lease held.
+    if rows.len() == leases.len() {
+        return Ok(Fenced {
+            done: leases.to_vec(),
+            lost: Vec::new(),
+        });
+    }
     let ids = returned_ids(rows)?;
     let (done, lost) = leases
         .iter()
@@ -313,6 +322,28 @@ impl Consumer {
         Pooled(&client, self.mode).run(sql, params).await
     }
 
+    /// The rows of a claim (see [`Consumer::claim`]).
+    async fn claim_rows(
+        &self,
+        queue: &str,
+        max: usize,
+        lease: Duration,
+    ) -> Result<Vec<Row>, MessengerError> {
+        let batch = i64::try_from(max).unwrap_or(i64::MAX);
+        let lease = seconds(lease);
+        self.run(
+            &CLAIM_BATCH,
+            &[
+                ("transport_name", &self.transport),
+                ("queue_name", &queue),
+                ("batch_size", &batch),
+                ("worker", &self.worker),
+                ("lease_secs", &lease),
+            ],
+        )
+        .await
+    }
+
     /// Claims up to `max` consumable messages of `queue` (highest priority, then oldest first),
     /// each leased for `lease`. Never blocks on other claimers.
     pub async fn claim(
@@ -321,62 +352,7 @@ impl Consumer {
         max: usize,
         lease: Duration,
     ) -> Result<Vec<Delivery>, MessengerError> {
-        let claimed = self.claim_raw(queue, max, lease).await?;
-        claimed
-            .into_iter()
-            .map(|c| {
-                let json = |text: &str| {
-                    serde_json::from_str::<Value>(text).map_err(|e| {
-                        MessengerError::Internal(format!(
-                            "message {}: PostgreSQL sent JSON serde_json cannot read: {e}",
-                            c.lease.message_id
-                        ))
-                    })
-                };
-                Ok(Delivery {
-                    lease: c.lease,
-                    transport: self.transport.clone(),
-                    queue: c.queue.to_string(),
-                    body: json(&c.body)?,
-                    headers: json(&c.headers)?,
-                    metadata: json(&c.metadata)?,
-                    message_type: c.message_type,
-                    priority: c.priority,
-                    attempt: c.attempt,
-                    max_retries: c.max_retries,
-                    idempotency_key: c.idempotency_key,
-                    created_at: c.created_at,
-                    available_at: c.available_at,
-                    lease_expires_at: c.lease_expires_at,
-                    scheduled_at: c.scheduled_at,
-                })
-            })
-            .collect()
-    }
-
-    /// [`Consumer::claim`] with the JSON columns as PostgreSQL sent them (the worker validates
-    /// and deserialises the body from its text, and reads headers and metadata only if a
-    /// handler asks).
-    pub(crate) async fn claim_raw(
-        &self,
-        queue: &str,
-        max: usize,
-        lease: Duration,
-    ) -> Result<Vec<Claimed>, MessengerError> {
-        let batch = i64::try_from(max).unwrap_or(i64::MAX);
-        let lease = seconds(lease);
-        let rows = self
-            .run(
-                &CLAIM_BATCH,
-                &[
-                    ("transport_name", &self.transport),
-                    ("queue_name", &queue),
-                    ("batch_size", &batch),
-                    ("worker", &self.worker),
-                    ("lease_secs", &lease),
-                ],
-            )
-            .await?;
+        let rows = self.claim_rows(queue, max, lease).await?;
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
@@ -386,6 +362,7 @@ impl Consumer {
             [
                 "id",
                 "lease_token",
+                "transport_name",
                 "queue_name",
                 "body",
                 "headers",
@@ -400,11 +377,69 @@ impl Consumer {
                 "scheduled_at",
             ],
         )?;
+        rows.iter()
+            .map(|row| {
+                let headers: Value = row.try_get(c.at(5))?;
+                let retry_count: i32 = row.try_get(c.at(8))?;
+                Ok(Delivery {
+                    lease: Lease {
+                        message_id: row.try_get(c.at(0))?,
+                        token: row.try_get(c.at(1))?,
+                    },
+                    transport: row.try_get(c.at(2))?,
+                    queue: row.try_get(c.at(3))?,
+                    message_type: headers
+                        .get(MESSAGE_TYPE_HEADER)
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    body: row.try_get(c.at(4))?,
+                    headers,
+                    metadata: row.try_get(c.at(6))?,
+                    priority: row.try_get(c.at(7))?,
+                    attempt: attempt(retry_count),
+                    max_retries: row.try_get(c.at(9))?,
+                    idempotency_key: row.try_get(c.at(10))?,
+                    created_at: row.try_get(c.at(11))?,
+                    available_at: row.try_get(c.at(12))?,
+                    lease_expires_at: row.try_get(c.at(13))?,
+                    scheduled_at: row.try_get(c.at(14))?,
+                })
+            })
+            .collect()
+    }
+
+    /// [`Consumer::claim`] for the worker: only what it uses, the JSON columns as PostgreSQL
+    /// sent them (the body is validated and deserialised from its text; headers and metadata
+    /// are parsed only if a handler asks).
+    pub(crate) async fn claim_raw(
+        &self,
+        queue: &str,
+        max: usize,
+        lease: Duration,
+    ) -> Result<Vec<Claimed>, MessengerError> {
+        let rows = self.claim_rows(queue, max, lease).await?;
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        let c = Columns::of(
+            first,
+            CLAIM_BATCH.name,
+            [
+                "id",
+                "lease_token",
+                "queue_name",
+                "body",
+                "headers",
+                "metadata",
+                "retry_count",
+                "max_retries",
+                "created_at",
+            ],
+        )?;
         let queue: Arc<str> = first.try_get::<_, &str>(c.at(2))?.into();
         rows.iter()
             .map(|row| {
                 let headers = row.try_get::<_, JsonText>(c.at(4))?.0;
-                let retry_count: i32 = row.try_get(c.at(7))?;
                 Ok(Claimed {
                     lease: Lease {
                         message_id: row.try_get(c.at(0))?,
@@ -415,14 +450,9 @@ impl Consumer {
                     body: row.try_get::<_, JsonText>(c.at(3))?.0.to_owned(),
                     headers: headers.to_owned(),
                     metadata: row.try_get::<_, JsonText>(c.at(5))?.0.to_owned(),
-                    priority: row.try_get(c.at(6))?,
-                    attempt: u32::try_from(retry_count).unwrap_or(0).saturating_add(1),
-                    max_retries: row.try_get(c.at(8))?,
-                    idempotency_key: row.try_get(c.at(9))?,
-                    created_at: row.try_get(c.at(10))?,
-                    available_at: row.try_get(c.at(11))?,
-                    lease_expires_at: row.try_get(c.at(12))?,
-                    scheduled_at: row.try_get(c.at(13))?,
+                    attempt: attempt(row.try_get(c.at(6))?),
+                    max_retries: row.try_get(c.at(7))?,
+                    created_at: row.try_get(c.at(8))?,
                 })
             })
             .collect()

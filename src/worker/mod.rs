@@ -99,6 +99,15 @@ impl Shared {
     }
 }
 
+/// Cancels every handler of a worker when dropped (with [`Worker::run`]'s future).
+struct CancelHandlers(Arc<Shared>);
+
+impl Drop for CancelHandlers {
+    fn drop(&mut self) {
+        self.0.leases.cancel_all();
+    }
+}
+
 /// A consumer of one transport. Build it with [`Worker::builder`], run it with [`Worker::run`].
 pub struct Worker {
     shared: Arc<Shared>,
@@ -137,7 +146,10 @@ impl Worker {
     ) -> Result<DrainReport, MessengerError> {
         let shared = self.shared;
         let root = CancellationToken::new();
-        // Dropping `run` cancels every task (no heartbeat keeps abandoned leases alive).
+        // Dropping `run` cancels every task (no heartbeat keeps abandoned leases alive) and
+        // every handler.
+        // (Declared first, dropped last: the root token is cancelled first.)
+        let _handlers_guard = CancelHandlers(shared.clone());
         let _guard = root.clone().drop_guard();
         let stop_fetching = root.child_token();
         let stop_running = root.child_token();
@@ -177,7 +189,6 @@ impl Worker {
         let fetcher = tokio::spawn(fetch::fetch_loop(
             shared.clone(),
             buffer_in,
-            cancel_handlers.clone(),
             stop_fetching.clone(),
         ));
         tracing::info!(
