@@ -34,6 +34,8 @@ mod messages;
 
 /// Workers and raw clients.
 const CONSUMERS: usize = 4;
+/// Connections in each worker's pool (all opened before the clock starts).
+const POOL_SIZE: usize = 6;
 /// Paired rounds per measurement (medians are reported).
 const ROUNDS: usize = 5;
 /// The raw ack: the fenced batch ack, without RETURNING (the raw side need not know which
@@ -167,9 +169,19 @@ async fn raw(url: &str, batch: usize, count: usize) -> f64 {
 /// Ours: `CONSUMERS` workers with a no-op typed handler, claiming `batch` at a time (as many
 /// running, as many waiting), until every message is acked. Returns jobs/s.
 async fn ours(url: &str, batch: usize, count: usize, retention: Retention) -> f64 {
-    let workers: Vec<Worker> = (0..CONSUMERS)
-        .map(|_| {
-            Worker::builder(pool(url, 6), messages::registry(), "email")
+    // Connected before the clock starts, as the raw clients are.
+    let mut pools = Vec::new();
+    for _ in 0..CONSUMERS {
+        let pool = pool(url, POOL_SIZE);
+        let held = futures::future::join_all((0..POOL_SIZE).map(|_| pool.get())).await;
+        assert!(held.iter().all(Result::is_ok), "connecting the pool");
+        drop(held);
+        pools.push(pool);
+    }
+    let workers: Vec<Worker> = pools
+        .into_iter()
+        .map(|pool| {
+            Worker::builder(pool, messages::registry(), "email")
                 .batch_size(batch)
                 .concurrency(batch)
                 .prefetch(batch)
