@@ -371,6 +371,7 @@ impl WorkerBuilder {
             }
         }
         let name = self.name.unwrap_or_else(default_name);
+        let hot = super::hot::Hot::new(self.pool.clone());
         let consumer = Consumer::new(self.pool, &self.transport, &name)
             .with_statement_mode(self.mode)
             .with_retention(self.retention);
@@ -385,6 +386,7 @@ impl WorkerBuilder {
                 config,
                 metrics: Arc::new(Metrics::default()),
                 leases: Leases::default(),
+                hot,
                 wake: Notify::new(),
                 capacity: Notify::new(),
             }),

@@ -102,6 +102,7 @@ pub(crate) async fn drain(
     for task in running.background {
         let _ = task.await;
     }
+    shared.hot.release();
     report.still_held = shared.leases.len();
     match failure {
         Some(err) => Err(err),

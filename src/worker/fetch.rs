@@ -48,11 +48,16 @@ pub(crate) async fn fetch_loop(
             if got >= want {
                 break;
             }
-            match shared
-                .consumer
-                .claim_raw(queue, want - got, config.lease)
-                .await
-            {
+            let claimed = match shared.hot.get().await {
+                Ok(client) => {
+                    shared
+                        .consumer
+                        .claim_raw(&client, queue, want - got, config.lease)
+                        .await
+                }
+                Err(err) => Err(err),
+            };
+            match claimed {
                 Ok(deliveries) => {
                     got += deliveries.len();
                     shared.metrics.add(Counter::Claimed, deliveries.len());

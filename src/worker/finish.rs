@@ -91,7 +91,11 @@ async fn finish(shared: &Shared, batch: Vec<Finished>) {
         if leases.is_empty() {
             return;
         }
-        match persistently("acking", || shared.consumer.ack_many(&leases)).await {
+        let ack = || async {
+            let client = shared.hot.get().await?;
+            shared.consumer.ack_many_on(&client, &leases).await
+        };
+        match persistently("acking", ack).await {
             Ok(fenced) => {
                 shared.metrics.add(Counter::Acked, fenced.done.len());
                 shared.metrics.add(Counter::LeaseLost, fenced.lost.len());

@@ -322,26 +322,28 @@ impl Consumer {
         Pooled(&client, self.mode).run(sql, params).await
     }
 
-    /// The rows of a claim (see [`Consumer::claim`]).
+    /// The rows of a claim (see [`Consumer::claim`]), on `client` or a pooled connection.
     async fn claim_rows(
         &self,
+        client: Option<&deadpool_postgres::Client>,
         queue: &str,
         max: usize,
         lease: Duration,
     ) -> Result<Vec<Row>, MessengerError> {
         let batch = i64::try_from(max).unwrap_or(i64::MAX);
         let lease = seconds(lease);
-        self.run(
-            &CLAIM_BATCH,
-            &[
-                ("transport_name", &self.transport),
-                ("queue_name", &queue),
-                ("batch_size", &batch),
-                ("worker", &self.worker),
-                ("lease_secs", &lease),
-            ],
-        )
-        .await
+        let sql = &CLAIM_BATCH;
+        let params: &[crate::statements::Param<'_>] = &[
+            ("transport_name", &self.transport),
+            ("queue_name", &queue),
+            ("batch_size", &batch),
+            ("worker", &self.worker),
+            ("lease_secs", &lease),
+        ];
+        match client {
+            Some(client) => Pooled(client, self.mode).run(sql, params).await,
+            None => self.run(sql, params).await,
+        }
     }
 
     /// Claims up to `max` consumable messages of `queue` (highest priority, then oldest first),
@@ -352,7 +354,7 @@ impl Consumer {
         max: usize,
         lease: Duration,
     ) -> Result<Vec<Delivery>, MessengerError> {
-        let rows = self.claim_rows(queue, max, lease).await?;
+        let rows = self.claim_rows(None, queue, max, lease).await?;
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
@@ -413,11 +415,12 @@ impl Consumer {
     /// are parsed only if a handler asks).
     pub(crate) async fn claim_raw(
         &self,
+        client: &deadpool_postgres::Client,
         queue: &str,
         max: usize,
         lease: Duration,
     ) -> Result<Vec<Claimed>, MessengerError> {
-        let rows = self.claim_rows(queue, max, lease).await?;
+        let rows = self.claim_rows(Some(client), queue, max, lease).await?;
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
@@ -478,6 +481,15 @@ impl Consumer {
         lease: Lease,
     ) -> Result<(), MessengerError> {
         ack_with(executor, self.retention, lease).await
+    }
+
+    /// [`Consumer::ack_many`] on `client`.
+    pub(crate) async fn ack_many_on(
+        &self,
+        client: &deadpool_postgres::Client,
+        leases: &[Lease],
+    ) -> Result<Fenced, MessengerError> {
+        ack_on(&Pooled(client, self.mode), self.retention, leases).await
     }
 
     /// Completes many messages in one statement.

@@ -23,6 +23,7 @@ mod fetch;
 mod finish;
 mod handler;
 mod heartbeat;
+mod hot;
 mod lease;
 mod metrics;
 mod rescue;
@@ -84,6 +85,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) leases: Leases,
+    /// The connection claims and acks go through.
+    pub(crate) hot: hot::Hot,
     /// Messages may have become consumable (a notification, a rescue).
     pub(crate) wake: Notify,
     /// Held messages were finished: there is room to claim.
