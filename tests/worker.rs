@@ -902,6 +902,77 @@ async fn four_workers_complete_ten_thousand_messages_exactly_once() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_connections_are_killed_reconnects_and_completes_everything() {
+    // The worker keeps one pooled connection for its claims and acks: when the server ends it
+    // (a restart, a failover, an idle timeout), the next statement takes a new one.
+    let (db, client) = database().await;
+    let ids = dispatch_emails(&messenger(&db), 600, &DispatchOptions::default()).await;
+    let starts = Starts::default();
+    let worker = email_worker(&db)
+        .batch_size(20)
+        .concurrency(10)
+        // A claim whose reply was lost with its connection comes back within seconds.
+        .lease(Duration::from_secs(2))
+        .handle::<SendEmail, _>({
+            let starts = starts.clone();
+            move |_, ctx| {
+                let starts = starts.clone();
+                async move {
+                    starts.record(ctx.message_id());
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    Ok(())
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    let metrics = worker.metrics();
+    let (stop, run) = start(worker);
+    let kill = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                AND backend_type = 'client backend'";
+    let mut killed = 0;
+    for round in 1..=3 {
+        wait_until(
+            Duration::from_secs(30),
+            "progress before a kill",
+            || async { metrics.snapshot().acked >= 150 * round },
+        )
+        .await;
+        killed += count(&client, kill).await;
+    }
+    assert!(
+        killed >= 3,
+        "the worker's connections were killed ({killed})"
+    );
+    wait_until(
+        Duration::from_secs(60),
+        "every message completed",
+        || async {
+            count(
+                &client,
+                "SELECT count(*) FROM messenger_messages WHERE status = 'completed'",
+            )
+            .await
+                == 600
+        },
+    )
+    .await;
+    stop.cancel();
+    let report = run.await.unwrap().unwrap();
+    assert_eq!(report.still_held, 0);
+    assert!(ids.iter().all(|id| !starts.of(*id).is_empty()));
+    assert_eq!(
+        count(
+            &client,
+            "SELECT count(*) FROM messenger_messages WHERE status <> 'completed'"
+        )
+        .await,
+        0
+    );
+}
+
 /// A tracing subscriber that keeps the fields of every span named
 /// `symphony_messenger.message`.
 #[derive(Default)]
