@@ -81,7 +81,7 @@ fn record(finished: &Finished, outcome: &str) {
     tracing::debug!(parent: &finished.span, outcome, "message finished");
 }
 
-async fn finish(shared: &Shared, batch: Vec<Finished>) {
+pub(crate) async fn finish(shared: &Shared, batch: Vec<Finished>) {
     let (acks, others): (Vec<Finished>, Vec<Finished>) = batch
         .into_iter()
         .partition(|f| matches!(f.outcome, Outcome::Ack));
