@@ -29,10 +29,8 @@ pub struct DrainReport {
 
 /// The running parts of a worker, stopped in order by [`drain`].
 pub(crate) struct Running {
-    pub(crate) fetcher: JoinHandle<()>,
+    pub(crate) fetcher: JoinHandle<Vec<Claimed>>,
     pub(crate) stop_fetching: CancellationToken,
-    pub(crate) runner: JoinHandle<Vec<Claimed>>,
-    pub(crate) stop_running: CancellationToken,
     pub(crate) handlers: TaskTracker,
     pub(crate) cancel_handlers: CancellationToken,
     pub(crate) finisher: JoinHandle<()>,
@@ -46,13 +44,11 @@ pub(crate) async fn drain(
     running: Running,
 ) -> Result<DrainReport, MessengerError> {
     let mut report = DrainReport::default();
-    // 1. No new claims. A claim in flight completes; its messages land in the buffer.
+    // 1 and 2. No new claims, no new starts. A claim in flight completes; what it brought
+    // joins the messages that never started.
     running.stop_fetching.cancel();
-    let _ = running.fetcher.await;
-    // 2. No new starts.
-    running.stop_running.cancel();
     let unstarted: Vec<Lease> = running
-        .runner
+        .fetcher
         .await
         .map(|claimed| claimed.iter().map(|c| c.lease).collect())
         .unwrap_or_default();
@@ -94,7 +90,7 @@ pub(crate) async fn drain(
         shared.leases.cancel_all();
         running.handlers.wait().await;
     }
-    // 5. Every handler task is done and the runner is gone, so every sender of finished
+    // 5. Every handler task is done and the fetcher is gone, so every sender of finished
     // attempts is dropped: the finisher writes what is left and ends.
     let _ = running.finisher.await;
     // 6. Only now stop renewing.

@@ -63,87 +63,103 @@ pub(crate) struct Finished {
     pub(crate) started: Instant,
 }
 
-/// Starts the messages from `buffer` (a claim's at a time) while fewer than `concurrency` run,
-/// until `stop`; returns what was not started, for the drain to hand back.
-///
-/// Messages that are waiting together start together: one task runs them all (each its
-/// own future with its own span, deadline, cancellation and panic guard) and reports their
-/// outcomes in groups as they finish, so a claimed batch costs one task and a few channel
-/// sends rather than one of each per message.
-pub(crate) async fn run_loop(
-    shared: Arc<Shared>,
-    mut buffer: mpsc::UnboundedReceiver<Vec<Claimed>>,
-    finished: mpsc::UnboundedSender<Vec<Finished>>,
+/// Claimed messages waiting for a free handler slot, and how they start: at most `concurrency`
+/// run at once; messages that can start together start together, in one task that runs them
+/// all (each its own future with its own span, deadline, cancellation and panic guard) and
+/// writes their outcomes as they finish — a claimed batch costs one task, not one per message.
+/// Driven by the fetcher (`fetch.rs`), so a claim's messages start without a hand-off.
+pub(crate) struct Starter {
+    slots: Arc<Semaphore>,
+    waiting: VecDeque<Claimed>,
+    most: usize,
+    /// Messages found lost before they started, for the finisher.
+    abandoned: mpsc::UnboundedSender<Vec<Finished>>,
     handlers_cancelled: CancellationToken,
     tracker: TaskTracker,
-    stop: CancellationToken,
-) -> Vec<Claimed> {
-    let slots = Arc::new(Semaphore::new(shared.config.concurrency));
-    let most = shared.config.batch_size.max(1);
-    // Claimed, not started yet: what a claim brought that had no free slot.
-    let mut waiting: VecDeque<Claimed> = VecDeque::new();
-    // What never started, for the drain to hand back: the waiting messages and the buffer's.
-    let unstarted = |mut waiting: VecDeque<Claimed>, mut buffer: mpsc::UnboundedReceiver<_>| {
-        buffer.close();
-        while let Ok(more) = buffer.try_recv() {
-            waiting.extend(more);
+}
+
+impl Starter {
+    pub(crate) fn new(
+        shared: &Shared,
+        abandoned: mpsc::UnboundedSender<Vec<Finished>>,
+        handlers_cancelled: CancellationToken,
+        tracker: TaskTracker,
+    ) -> Starter {
+        Starter {
+            slots: Arc::new(Semaphore::new(shared.config.concurrency)),
+            waiting: VecDeque::new(),
+            most: shared.config.batch_size.max(1),
+            abandoned,
+            handlers_cancelled,
+            tracker,
         }
-        Vec::from(waiting)
-    };
-    loop {
-        if waiting.is_empty() {
-            tokio::select! {
-                biased;
-                () = stop.cancelled() => return unstarted(waiting, buffer),
-                claimed = buffer.recv() => match claimed {
-                    Some(claimed) => waiting.extend(claimed),
-                    None => return unstarted(waiting, buffer),
-                },
+    }
+
+    /// Adds claimed messages to the waiting ones.
+    pub(crate) fn push(&mut self, claimed: Vec<Claimed>) {
+        self.waiting.extend(claimed);
+    }
+
+    /// Whether messages wait for a slot.
+    pub(crate) fn is_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// Resolves when a slot is free (the permit is given back: [`Starter::start`] takes it).
+    pub(crate) async fn slot_free(&self) {
+        let _ = self.slots.acquire().await;
+    }
+
+    /// What never started, for the drain to hand back.
+    pub(crate) fn into_unstarted(self) -> Vec<Claimed> {
+        Vec::from(self.waiting)
+    }
+
+    /// Starts waiting messages while slots are free.
+    pub(crate) fn start(&mut self, shared: &Arc<Shared>) {
+        while !self.waiting.is_empty() {
+            let mut runs = Vec::with_capacity(self.waiting.len().min(self.most));
+            let mut abandoned = Vec::new();
+            while runs.len() + abandoned.len() < self.most && !self.waiting.is_empty() {
+                let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+                    break;
+                };
+                let Some(delivery) = self.waiting.pop_front() else {
+                    break;
+                };
+                let span = span_of(shared, &delivery);
+                let lease = delivery.lease;
+                match shared.leases.cancellation_if_held(lease) {
+                    Some(cancel) => runs.push(Run {
+                        delivery,
+                        cancel,
+                        span,
+                        slot,
+                    }),
+                    // Lost while it waited: never started.
+                    None => abandoned.push(Finished {
+                        lease,
+                        outcome: Outcome::Abandoned,
+                        span,
+                        started: Instant::now(),
+                    }),
+                }
             }
-            continue;
-        }
-        let slot = tokio::select! {
-            biased;
-            () = stop.cancelled() => return unstarted(waiting, buffer),
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => return unstarted(waiting, buffer),
-            },
-        };
-        let mut group = Vec::with_capacity(waiting.len().min(most));
-        group.extend(waiting.pop_front().map(|delivery| (delivery, slot)));
-        while group.len() < most && !waiting.is_empty() {
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                break;
-            };
-            group.extend(waiting.pop_front().map(|delivery| (delivery, slot)));
-        }
-        let mut runs = Vec::with_capacity(group.len());
-        let mut abandoned = Vec::new();
-        for (delivery, slot) in group {
-            let span = span_of(&shared, &delivery);
-            let lease = delivery.lease;
-            match shared.leases.cancellation_if_held(lease) {
-                Some(cancel) => runs.push(Run {
-                    delivery,
-                    cancel,
-                    span,
-                    slot,
-                }),
-                // Lost while it waited: never started.
-                None => abandoned.push(Finished {
-                    lease,
-                    outcome: Outcome::Abandoned,
-                    span,
-                    started: Instant::now(),
-                }),
+            let stalled = runs.is_empty() && abandoned.is_empty();
+            if !abandoned.is_empty() {
+                let _ = self.abandoned.send(abandoned);
             }
-        }
-        if !abandoned.is_empty() {
-            let _ = finished.send(abandoned);
-        }
-        if !runs.is_empty() {
-            tracker.spawn(run_group(shared.clone(), runs, handlers_cancelled.clone()));
+            if !runs.is_empty() {
+                self.tracker.spawn(run_group(
+                    shared.clone(),
+                    runs,
+                    self.handlers_cancelled.clone(),
+                ));
+            }
+            if stalled {
+                // No slot is free.
+                return;
+            }
         }
     }
 }

@@ -1,28 +1,64 @@
-//! Claiming: keeps up to `concurrency + prefetch` messages claimed, in claims of at most
-//! `batch_size`, from the worker's queues in the order they are listed; waits for a wake-up or
-//! the poll interval when the queues run dry — or only a short while (the hot poll interval, 25 ms
-//! by default, for a second after any activity), because the notifications are debounced across transactions (see
-//! `messenger_notify_consumable` in `schema/V3__consuming.sql`): a message whose transaction
-//! skipped notifying, because another one was notifying that queue, may commit just after the
-//! notification woke this worker.
+//! Claiming and starting: keeps up to `concurrency + prefetch` messages claimed, in claims of at
+//! most `batch_size`, from the worker's queues in the order they are listed, and starts them as
+//! handler slots free up (see [`Starter`]); waits for a wake-up or the poll interval when the
+//! queues run dry — or only a short while (the hot poll interval, 25 ms by default, for a
+//! second after any activity), because the notifications are debounced across transactions
+//! (see `messenger_notify_consumable` in `schema/V3__consuming.sql`): a message whose
+//! transaction skipped notifying, because another one was notifying that queue, may commit just
+//! after the notification woke this worker.
+//!
+//! One task claims and starts, so a claim's messages start without a hand-off to another task.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::worker::Shared;
+use crate::worker::execute::Starter;
 use crate::worker::lease::Claimed;
 use crate::worker::metrics::Counter;
 
-/// Claims until `stop`, sending every claim's messages to `buffer` (and registering their
-/// leases first, so the heartbeat covers them from the start).
+/// Why a wait ended.
+enum Woken {
+    /// `stop` was cancelled.
+    Stopped,
+    /// The awaited event happened (a notification, room to claim).
+    Event,
+    /// The time passed.
+    Timeout,
+}
+
+/// Waits until `stop`, `event` or `timeout` (if any), starting waiting messages whenever a
+/// handler slot frees up meanwhile.
+async fn wait(
+    shared: &Arc<Shared>,
+    starter: &mut Starter,
+    stop: &CancellationToken,
+    event: impl Future<Output = ()>,
+    timeout: Option<Duration>,
+) -> Woken {
+    let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
+    tokio::pin!(sleep, event);
+    loop {
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => return Woken::Stopped,
+            () = &mut event => return Woken::Event,
+            () = &mut sleep, if timeout.is_some() => return Woken::Timeout,
+            () = starter.slot_free(), if starter.is_waiting() => starter.start(shared),
+        }
+    }
+}
+
+/// Claims and starts until `stop`, registering every claimed lease first (so the heartbeat
+/// covers it from the start); returns the claimed messages that never started, for the drain
+/// to hand back.
 pub(crate) async fn fetch_loop(
     shared: Arc<Shared>,
-    buffer: mpsc::UnboundedSender<Vec<Claimed>>,
+    mut starter: Starter,
     stop: CancellationToken,
-) {
+) -> Vec<Claimed> {
     let config = &shared.config;
     let max_held = config.concurrency + config.prefetch;
     // Claim once at least this much room is free: a claim per finished message would waste
@@ -31,14 +67,23 @@ pub(crate) async fn fetch_loop(
     let mut failures = 0u32;
     let mut last_activity: Option<std::time::Instant> = None;
     loop {
+        starter.start(&shared);
         if stop.is_cancelled() {
-            return;
+            return starter.into_unstarted();
         }
         let free = max_held.saturating_sub(shared.leases.len());
         if free < threshold {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = shared.capacity.notified() => continue,
+            match wait(
+                &shared,
+                &mut starter,
+                &stop,
+                shared.capacity.notified(),
+                None,
+            )
+            .await
+            {
+                Woken::Stopped => return starter.into_unstarted(),
+                Woken::Event | Woken::Timeout => continue,
             }
         }
         let want = config.batch_size.min(free);
@@ -61,23 +106,11 @@ pub(crate) async fn fetch_loop(
                 Ok(deliveries) => {
                     got += deliveries.len();
                     shared.metrics.add(Counter::Claimed, deliveries.len());
-                    if deliveries.is_empty() {
-                        continue;
-                    }
                     for delivery in &deliveries {
                         shared.leases.insert(delivery.lease);
                     }
-                    // One send per claim: the runner starts what arrives together together.
-                    if let Err(mpsc::error::SendError(orphans)) = buffer.send(deliveries) {
-                        // The runner is gone (never during a drain, which keeps the buffer
-                        // until it has handed back what is in it): hand these back too.
-                        let orphans: Vec<_> = orphans.iter().map(|d| d.lease).collect();
-                        if let Err(err) = shared.consumer.release(&orphans).await {
-                            tracing::warn!(error = %err, "handing back claimed messages failed; they return when their leases expire");
-                        }
-                        shared.leases.remove_all(orphans);
-                        return;
-                    }
+                    starter.push(deliveries);
+                    starter.start(&shared);
                 }
                 Err(err) => {
                     tracing::warn!(
@@ -97,9 +130,9 @@ pub(crate) async fn fetch_loop(
                 .poll_interval
                 .saturating_mul(failures)
                 .min(Duration::from_secs(30));
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(pause) => {}
+            let never = std::future::pending::<()>();
+            if let Woken::Stopped = wait(&shared, &mut starter, &stop, never, Some(pause)).await {
+                return starter.into_unstarted();
             }
             continue;
         }
@@ -115,12 +148,18 @@ pub(crate) async fn fetch_loop(
             } else {
                 config.poll_interval
             };
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = shared.wake.notified() => {
-                    last_activity = Some(std::time::Instant::now());
-                }
-                () = tokio::time::sleep(pause) => {}
+            match wait(
+                &shared,
+                &mut starter,
+                &stop,
+                shared.wake.notified(),
+                Some(pause),
+            )
+            .await
+            {
+                Woken::Stopped => return starter.into_unstarted(),
+                Woken::Event => last_activity = Some(std::time::Instant::now()),
+                Woken::Timeout => {}
             }
         }
     }

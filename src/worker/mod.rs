@@ -4,10 +4,11 @@
 //! LISTEN/NOTIFY with polling as the fallback, and a graceful drain.
 //!
 //! How the parts meet (each a task of [`Worker::run`]):
-//! - `fetch` claims into a buffer (`concurrency + prefetch` messages at most);
-//! - `execute` starts handlers from the buffer (`concurrency` at once) and turns each attempt
-//!   into an outcome;
-//! - `finish` writes outcomes (acks batched);
+//! - `fetch` claims (`concurrency + prefetch` messages held at most) and starts what it claimed
+//!   as handler slots free up (`concurrency` at once);
+//! - `execute` runs the messages started together in one task and turns each attempt into an
+//!   outcome, which it writes (`finish`: acks batched);
+//! - `hot` is the connection claims and acks go through;
 //! - `heartbeat` renews every held lease in one statement per interval;
 //! - `rescue` and `retention` keep the table healthy for everyone; `wakeup` LISTENs;
 //! - `drain` stops them in the order that leaves nothing in `processing`.
@@ -155,12 +156,10 @@ impl Worker {
         let _handlers_guard = CancelHandlers(shared.clone());
         let _guard = root.clone().drop_guard();
         let stop_fetching = root.child_token();
-        let stop_running = root.child_token();
         let stop_background = root.child_token();
         let cancel_handlers = root.child_token();
         let tracker = TaskTracker::new();
-        let (buffer_in, buffer_out) = mpsc::unbounded_channel();
-        let (finished_in, finished_out) = mpsc::unbounded_channel();
+        let (abandoned_in, abandoned_out) = mpsc::unbounded_channel();
 
         let mut background = vec![
             tokio::spawn(heartbeat::heartbeat_loop(
@@ -180,18 +179,16 @@ impl Worker {
                 stop_background.clone(),
             )));
         }
-        let finisher = tokio::spawn(finish::finish_loop(shared.clone(), finished_out));
-        let runner = tokio::spawn(execute::run_loop(
-            shared.clone(),
-            buffer_out,
-            finished_in,
+        let finisher = tokio::spawn(finish::finish_loop(shared.clone(), abandoned_out));
+        let starter = execute::Starter::new(
+            &shared,
+            abandoned_in,
             cancel_handlers.clone(),
             tracker.clone(),
-            stop_running.clone(),
-        ));
+        );
         let fetcher = tokio::spawn(fetch::fetch_loop(
             shared.clone(),
-            buffer_in,
+            starter,
             stop_fetching.clone(),
         ));
         tracing::info!(
@@ -207,8 +204,6 @@ impl Worker {
             drain::Running {
                 fetcher,
                 stop_fetching,
-                runner,
-                stop_running,
                 handlers: tracker,
                 cancel_handlers,
                 finisher,
