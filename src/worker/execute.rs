@@ -1,7 +1,7 @@
-//! Running claimed messages: at most `concurrency` handlers at once, each in its own task with
-//! its tracing span; the body is validated against its type's schema before any handler sees
-//! it; the hard deadline, panics and cancellation end an attempt; the result becomes an
-//! [`Outcome`] for the finisher.
+//! Running claimed messages: at most `concurrency` handlers at once, those started together in
+//! one task, each attempt with its tracing span; the body is validated against its type's
+//! schema before any handler sees it; the hard deadline, panics and cancellation end an
+//! attempt; the result becomes an [`Outcome`], which that task writes (`finish.rs`).
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -54,7 +54,7 @@ pub(crate) enum Outcome {
     Abandoned,
 }
 
-/// A finished attempt, for the finisher.
+/// A finished attempt, for `finish.rs`.
 #[derive(Debug)]
 pub(crate) struct Finished {
     pub(crate) lease: Lease,
@@ -72,7 +72,7 @@ pub(crate) struct Starter {
     slots: Arc<Semaphore>,
     waiting: VecDeque<Claimed>,
     most: usize,
-    /// Messages found lost before they started, for the finisher.
+    /// Messages found lost before they started, for the finisher task.
     abandoned: mpsc::UnboundedSender<Vec<Finished>>,
     handlers_cancelled: CancellationToken,
     tracker: TaskTracker,

@@ -1,7 +1,9 @@
-//! Finishing attempts: acks are batched — whatever finished while the previous statement ran
-//! goes into the next one, so under load one statement acks many messages and when idle an ack
-//! waits for nobody — while retries and dead letters (rare) are written one by one, concurrently.
-//! A statement that fails is tried again; the leases stay held (and renewed) meanwhile.
+//! Finishing attempts: acks are batched — a group of messages started together writes whatever
+//! of it finished by the time it looks (all of a claim of quick handlers: one statement), and
+//! when idle an ack waits for nobody — while retries and dead letters (rare) are written one by
+//! one, concurrently. A statement that fails is tried again; the leases stay held (and renewed)
+//! meanwhile. The finisher task (`finish_loop`) writes the outcomes of messages found lost
+//! before they started.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -140,7 +140,7 @@ impl Leases {
             .is_none_or(|h| h.token != lease.token || h.lost)
     }
 
-    /// Notes that a lease's handler is done and its outcome goes to the finisher.
+    /// Notes that a lease's handler is done and its outcome is being written.
     pub(crate) fn finishing(&self, lease: Lease) {
         if let Some(h) = self.lock().get_mut(&lease.message_id)
             && h.token == lease.token
