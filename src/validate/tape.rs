@@ -87,10 +87,9 @@ impl<'de> DeserializeSeed<'de> for Builder<'_, 'de> {
     }
 }
 
-/// The position a container's `end` and `len` are written to once its contents are on the
-/// tape (documents over 4 G entries cannot exist: payloads are capped far below).
-fn index(position: usize) -> u32 {
-    u32::try_from(position).expect("a payload is far smaller than 4 G entries")
+/// A tape position as stored; a document of more than 4 G values is refused, not a panic.
+fn index<E: serde::de::Error>(position: usize) -> Result<u32, E> {
+    u32::try_from(position).map_err(|_| E::custom("more than 4,294,967,295 JSON values"))
 }
 
 impl<'de> Visitor<'de> for Builder<'_, 'de> {
@@ -153,9 +152,9 @@ impl<'de> Visitor<'de> for Builder<'_, 'de> {
             })?
             .is_some()
         {
-            len += 1;
+            len = len.saturating_add(1);
         }
-        let end = index(self.entries.len());
+        let end = index(self.entries.len())?;
         self.entries[at] = Entry::Array { len, end };
         Ok(())
     }
@@ -182,15 +181,15 @@ impl<'de> Visitor<'de> for Builder<'_, 'de> {
                 {
                     *self.duplicate_keys = true;
                 }
-                keys.push(index(key));
+                keys.push(index(key)?);
             }
             map.next_value_seed(Builder {
                 entries: self.entries,
                 duplicate_keys: self.duplicate_keys,
             })?;
-            len += 1;
+            len = len.saturating_add(1);
         }
-        let end = index(self.entries.len());
+        let end = index(self.entries.len())?;
         self.entries[at] = Entry::Object { len, end };
         Ok(())
     }
